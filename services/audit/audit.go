@@ -1,0 +1,78 @@
+// Package audit keeps an append-only JSON-lines record of every call VaultLink makes: what,
+// on which target, the outcome and the request id. Values are never recorded: an Entry has no
+// field that could hold one.
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Entry is one call.
+type Entry struct {
+	Time      time.Time `json:"time"`
+	System    string    `json:"system"` // "aws", "secret-server", "keyring", "wizard"
+	Operation string    `json:"operation"`
+	Target    string    `json:"target,omitempty"`
+	Outcome   string    `json:"outcome"` // "ok" or "error"
+	Code      string    `json:"code,omitempty"`
+	RequestID string    `json:"requestId,omitempty"`
+}
+
+// Log appends entries to a file (or nowhere).
+type Log struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+	now  func() time.Time
+}
+
+// Open appends to path, creating it (and its folder) with owner-only permissions.
+func Open(path string) (*Log, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("audit log folder: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
+	return &Log{f: f, path: path, now: time.Now}, nil
+}
+
+// Discard returns a Log that records nothing.
+func Discard() *Log { return &Log{now: time.Now} }
+
+// Path is where the log is written ("" for Discard).
+func (l *Log) Path() string { return l.path }
+
+// Record appends one entry. A write failure is not fatal to the wizard's work; it is reported
+// on stderr once per entry so it is not silent.
+func (l *Log) Record(e Entry) {
+	if l == nil || l.f == nil {
+		return
+	}
+	if e.Time.IsZero() {
+		e.Time = l.now().UTC()
+	}
+	if e.Outcome == "" {
+		e.Outcome = "ok"
+	}
+	b, _ := json.Marshal(e)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := l.f.Write(append(b, '\n')); err != nil {
+		fmt.Fprintf(os.Stderr, "vaultlink: audit log %s: %v\n", l.path, err)
+	}
+}
+
+// Close closes the file.
+func (l *Log) Close() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	return l.f.Close()
+}

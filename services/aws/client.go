@@ -1,0 +1,444 @@
+// Package aws implements the wizard's IAM and Secrets Manager needs on aws-sdk-go-v2. Its
+// operations "ensure" (adopt what exists, create what is missing), wait for new keys to
+// propagate, and turn AWS errors into sentences an admin can act on.
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/vaultlink/vaultlink/services/audit"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// OwnerTagKey marks IAM users and policies VaultLink created, so clean-up touches only those.
+const OwnerTagKey = "vaultlink:managed-by"
+
+// OwnerTagValue is the value of OwnerTagKey.
+const OwnerTagValue = "VaultLink"
+
+// Config says which AWS to talk to.
+type Config struct {
+	// Profile and Region select the admin's normal AWS configuration (shared config, SSO, env).
+	Profile string
+	Region  string
+	// Endpoint overrides every service's endpoint (practice mode, tests). Empty: the standard
+	// resolution, which also honours AWS_ENDPOINT_URL and friends.
+	Endpoint string
+	// StaticKeyID/StaticSecret, when set, replace the credential chain (practice mode).
+	StaticKeyID  string
+	StaticSecret wizard.Secret
+	Audit        *audit.Log
+	// KeyWait bounds the wait for a new access key to work (default 2 minutes).
+	KeyWait time.Duration
+}
+
+// Client implements wizard.IAM and wizard.SecretsManager.
+type Client struct {
+	cfg     aws.Config
+	conf    Config
+	iam     *iam.Client
+	sts     *sts.Client
+	sm      *secretsmanager.Client
+	sleep   func(context.Context, time.Duration) error
+	partion string
+}
+
+// New loads the AWS configuration and builds the clients. It makes no network call.
+func New(ctx context.Context, c Config) (*Client, error) {
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.KeyWait == 0 {
+		c.KeyWait = 2 * time.Minute
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(c.Region),
+		config.WithRetryer(func() aws.Retryer {
+			// IAM answers ConcurrentModification when writes race; it is safe to retry.
+			return retry.AddWithErrorCodes(retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 }), "ConcurrentModification")
+		}),
+	}
+	if c.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
+	}
+	if c.StaticKeyID != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.StaticKeyID, c.StaticSecret.Reveal(), "")))
+	}
+	if c.Endpoint != "" {
+		opts = append(opts, config.WithBaseEndpoint(c.Endpoint))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", friendly(err))
+	}
+	cfg.APIOptions = append(cfg.APIOptions, auditMiddleware(c.Audit))
+	return &Client{
+		cfg: cfg, conf: c,
+		iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg),
+		sleep: sleepCtx, partion: partitionOf(c.Region),
+	}, nil
+}
+
+// Region is the region in use.
+func (c *Client) Region() string { return c.cfg.Region }
+
+// Endpoint is the endpoint override in use ("" for AWS's own endpoints).
+func (c *Client) Endpoint() string {
+	if c.cfg.BaseEndpoint != nil {
+		return *c.cfg.BaseEndpoint
+	}
+	return ""
+}
+
+func partitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// auditMiddleware records every AWS call: operation, target (the name it acts on), outcome and
+// request id. It reads only name-like input fields, never values.
+func auditMiddleware(log *audit.Log) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("VaultLinkAudit",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleInitialize(ctx, in)
+				e := audit.Entry{System: "aws", Operation: awsmw.GetServiceID(ctx) + ":" + awsmw.GetOperationName(ctx), Target: targetOf(in.Parameters)}
+				if id, ok := awsmw.GetRequestIDMetadata(md); ok {
+					e.RequestID = id
+				}
+				if err != nil {
+					e.Outcome, e.Code = "error", errorCode(err)
+					var rid interface{ ServiceRequestID() string }
+					if errors.As(err, &rid) {
+						e.RequestID = rid.ServiceRequestID()
+					}
+				}
+				log.Record(e)
+				return out, md, err
+			}), middleware.After)
+	}
+}
+
+var targetFields = []string{"UserName", "GroupName", "PolicyArn", "PolicyName", "SecretId", "Name"}
+
+func targetOf(params any) string {
+	v := reflect.ValueOf(params)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	var parts []string
+	for _, f := range targetFields {
+		fv := v.FieldByName(f)
+		if fv.IsValid() && fv.Kind() == reflect.Pointer && !fv.IsNil() && fv.Elem().Kind() == reflect.String {
+			parts = append(parts, f+"="+fv.Elem().String())
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// ---- wizard.IAM ----
+
+// CallerIdentity says who the configured credentials are.
+func (c *Client) CallerIdentity(ctx context.Context) (wizard.Identity, error) {
+	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return wizard.Identity{}, fmt.Errorf("check your AWS identity: %w", friendly(err))
+	}
+	return wizard.Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
+}
+
+func ownerTags() []iamtypes.Tag {
+	return []iamtypes.Tag{{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)}}
+}
+
+// EnsureUser returns the user, creating it (with the ownership tag) when missing.
+func (c *Client) EnsureUser(ctx context.Context, name string) (wizard.Entity, error) {
+	got, err := c.iam.GetUser(ctx, &iam.GetUserInput{UserName: &name})
+	if err == nil {
+		return wizard.Entity{Name: aws.ToString(got.User.UserName), ARN: aws.ToString(got.User.Arn)}, nil
+	}
+	if !isCode(err, "NoSuchEntity") {
+		return wizard.Entity{}, fmt.Errorf("look up IAM user %s: %w", name, friendly(err))
+	}
+	made, err := c.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: &name, Tags: ownerTags()})
+	if err != nil {
+		return wizard.Entity{}, fmt.Errorf("create IAM user %s: %w", name, friendly(err))
+	}
+	return wizard.Entity{Name: aws.ToString(made.User.UserName), ARN: aws.ToString(made.User.Arn), Created: true}, nil
+}
+
+// EnsureGroup returns the group, creating it when missing. (IAM groups cannot carry tags;
+// the wizard's state records which groups it created.)
+func (c *Client) EnsureGroup(ctx context.Context, name string) (wizard.Entity, error) {
+	got, err := c.iam.GetGroup(ctx, &iam.GetGroupInput{GroupName: &name})
+	if err == nil {
+		return wizard.Entity{Name: aws.ToString(got.Group.GroupName), ARN: aws.ToString(got.Group.Arn)}, nil
+	}
+	if !isCode(err, "NoSuchEntity") {
+		return wizard.Entity{}, fmt.Errorf("look up IAM group %s: %w", name, friendly(err))
+	}
+	made, err := c.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: &name})
+	if err != nil {
+		return wizard.Entity{}, fmt.Errorf("create IAM group %s: %w", name, friendly(err))
+	}
+	return wizard.Entity{Name: aws.ToString(made.Group.GroupName), ARN: aws.ToString(made.Group.Arn), Created: true}, nil
+}
+
+// AddUserToGroup adds the user (a no-op when already a member).
+func (c *Client) AddUserToGroup(ctx context.Context, user, group string) error {
+	if _, err := c.iam.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: &user, GroupName: &group}); err != nil {
+		return fmt.Errorf("add %s to group %s: %w", user, group, friendly(err))
+	}
+	return nil
+}
+
+// GroupMembers lists the group's user names.
+func (c *Client) GroupMembers(ctx context.Context, group string) ([]string, error) {
+	var names []string
+	p := iam.NewGetGroupPaginator(c.iam, &iam.GetGroupInput{GroupName: &group})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read members of group %s: %w", group, friendly(err))
+		}
+		for _, u := range page.Users {
+			names = append(names, aws.ToString(u.UserName))
+		}
+	}
+	return names, nil
+}
+
+// AccessKeys lists the user's keys (ids and status only; AWS never returns a secret again).
+func (c *Client) AccessKeys(ctx context.Context, user string) ([]wizard.KeyMeta, error) {
+	var keys []wizard.KeyMeta
+	p := iam.NewListAccessKeysPaginator(c.iam, &iam.ListAccessKeysInput{UserName: &user})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list access keys of %s: %w", user, friendly(err))
+		}
+		for _, k := range page.AccessKeyMetadata {
+			keys = append(keys, wizard.KeyMeta{ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate)})
+		}
+	}
+	return keys, nil
+}
+
+// CreateAccessKey makes a key; its secret is returned wrapped and must go to the keyring.
+func (c *Client) CreateAccessKey(ctx context.Context, user string) (wizard.AccessKey, error) {
+	out, err := c.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: &user})
+	if err != nil {
+		if isCode(err, "LimitExceeded") {
+			return wizard.AccessKey{}, fmt.Errorf("user %s already has 2 access keys, the most AWS allows: delete an unused one first", user)
+		}
+		return wizard.AccessKey{}, fmt.Errorf("create an access key for %s: %w", user, friendly(err))
+	}
+	return wizard.AccessKey{ID: aws.ToString(out.AccessKey.AccessKeyId), Secret: wizard.NewSecret(aws.ToString(out.AccessKey.SecretAccessKey))}, nil
+}
+
+// TagUser sets one tag on the user (the console's access key description is such a tag).
+func (c *Client) TagUser(ctx context.Context, user, key, value string) error {
+	if _, err := c.iam.TagUser(ctx, &iam.TagUserInput{UserName: &user, Tags: []iamtypes.Tag{{Key: &key, Value: &value}}}); err != nil {
+		return fmt.Errorf("tag user %s: %w", user, friendly(err))
+	}
+	return nil
+}
+
+// UserTags reads the user's tags.
+func (c *Client) UserTags(ctx context.Context, user string) (map[string]string, error) {
+	tags := map[string]string{}
+	p := iam.NewListUserTagsPaginator(c.iam, &iam.ListUserTagsInput{UserName: &user})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read tags of %s: %w", user, friendly(err))
+		}
+		for _, t := range page.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return tags, nil
+}
+
+// AttachGroupPolicy attaches a managed policy (a no-op when attached already).
+func (c *Client) AttachGroupPolicy(ctx context.Context, group, arn string) error {
+	if _, err := c.iam.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: &group, PolicyArn: &arn}); err != nil {
+		return fmt.Errorf("attach %s to group %s: %w", arn, group, friendly(err))
+	}
+	return nil
+}
+
+// AttachedGroupPolicies lists the ARNs of the group's managed policies.
+func (c *Client) AttachedGroupPolicies(ctx context.Context, group string) ([]string, error) {
+	var arns []string
+	p := iam.NewListAttachedGroupPoliciesPaginator(c.iam, &iam.ListAttachedGroupPoliciesInput{GroupName: &group})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list policies of group %s: %w", group, friendly(err))
+		}
+		for _, a := range page.AttachedPolicies {
+			arns = append(arns, aws.ToString(a.PolicyArn))
+		}
+	}
+	return arns, nil
+}
+
+// ManagedPolicyARN is the ARN of an AWS managed policy in this partition.
+func (c *Client) ManagedPolicyARN(name string) string {
+	return "arn:" + c.partion + ":iam::aws:policy/" + name
+}
+
+// EnsurePolicy creates the customer managed policy, or adopts an existing one with the same
+// name; when the existing default document differs, the new document becomes a new default
+// version (deleting the oldest non-default version when the 5-version limit is reached).
+func (c *Client) EnsurePolicy(ctx context.Context, name, document, description string) (wizard.Entity, error) {
+	made, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: &name, PolicyDocument: &document, Description: &description, Tags: ownerTags()})
+	if err == nil {
+		return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
+	}
+	if !isCode(err, "EntityAlreadyExists") {
+		return wizard.Entity{}, fmt.Errorf("create policy %s: %w", name, friendly(err))
+	}
+	id, err := c.CallerIdentity(ctx)
+	if err != nil {
+		return wizard.Entity{}, err
+	}
+	arn := "arn:" + c.partion + ":iam::" + id.Account + ":policy/" + name
+	current, err := c.PolicyDocument(ctx, arn)
+	if err != nil {
+		return wizard.Entity{}, err
+	}
+	a, errA := wizard.ParsePolicyDocument(current)
+	b, errB := wizard.ParsePolicyDocument(document)
+	if errA == nil && errB == nil && wizard.SamePolicy(a, b) {
+		return wizard.Entity{Name: name, ARN: arn}, nil
+	}
+	versions, err := c.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: &arn})
+	if err != nil {
+		return wizard.Entity{}, fmt.Errorf("list versions of %s: %w", arn, friendly(err))
+	}
+	if len(versions.Versions) >= 5 {
+		var oldest *iamtypes.PolicyVersion
+		for i, v := range versions.Versions {
+			if !v.IsDefaultVersion && (oldest == nil || aws.ToTime(v.CreateDate).Before(aws.ToTime(oldest.CreateDate))) {
+				oldest = &versions.Versions[i]
+			}
+		}
+		if oldest != nil {
+			if _, err := c.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: &arn, VersionId: oldest.VersionId}); err != nil {
+				return wizard.Entity{}, fmt.Errorf("make room for a new version of %s: %w", arn, friendly(err))
+			}
+		}
+	}
+	if _, err := c.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: &arn, PolicyDocument: &document, SetAsDefault: true}); err != nil {
+		return wizard.Entity{}, fmt.Errorf("update policy %s: %w", arn, friendly(err))
+	}
+	return wizard.Entity{Name: name, ARN: arn}, nil
+}
+
+// PolicyDocument reads the default version's document, decoded.
+func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error) {
+	pol, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
+	if err != nil {
+		return "", fmt.Errorf("read policy %s: %w", arn, friendly(err))
+	}
+	ver, err := c.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: &arn, VersionId: pol.Policy.DefaultVersionId})
+	if err != nil {
+		return "", fmt.Errorf("read policy %s: %w", arn, friendly(err))
+	}
+	// IAM returns the document URL-encoded (RFC 3986).
+	doc, err := url.QueryUnescape(strings.ReplaceAll(aws.ToString(ver.PolicyVersion.Document), "+", "%2B"))
+	if err != nil {
+		return "", fmt.Errorf("decode the document of %s: %w", arn, err)
+	}
+	return doc, nil
+}
+
+// WaitForKey polls sts:GetCallerIdentity with the new key, backing off 1, 2, 4, 8, 10, 10 … s,
+// until AWS accepts it or KeyWait passes. Only the "key not known yet" errors are retried.
+func (c *Client) WaitForKey(ctx context.Context, key wizard.AccessKey, progress func(string)) (wizard.Identity, error) {
+	cfg := c.cfg.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key.ID, key.Secret.Reveal(), ""))
+	client := sts.NewFromConfig(cfg)
+	ctx, cancel := context.WithTimeout(ctx, c.conf.KeyWait)
+	defer cancel()
+	delay := time.Second
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err == nil {
+			return wizard.Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
+		}
+		if !isCode(err, "InvalidClientTokenId", "UnrecognizedClientException") {
+			return wizard.Identity{}, fmt.Errorf("sign in with the new key: %w", friendly(err))
+		}
+		progress(fmt.Sprintf("AWS does not accept the new key yet (attempt %d, %s so far); new keys usually work within 10 seconds", attempt, time.Since(start).Round(time.Second)))
+		if err := c.sleep(ctx, delay); err != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return wizard.Identity{}, fmt.Errorf("AWS still rejects the new key after %s: check the key in the IAM console and run this step again", c.conf.KeyWait)
+			}
+			return wizard.Identity{}, fmt.Errorf("stopped waiting for the new key: %w", err)
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
+}
+
+// ---- wizard.SecretsManager ----
+
+// SecretNames lists the secret names in the region.
+func (c *Client) SecretNames(ctx context.Context) ([]string, error) {
+	var names []string
+	p := secretsmanager.NewListSecretsPaginator(c.sm, &secretsmanager.ListSecretsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list secrets in AWS Secrets Manager: %w", friendly(err))
+		}
+		for _, s := range page.SecretList {
+			names = append(names, aws.ToString(s.Name))
+		}
+	}
+	return names, nil
+}
+
+var (
+	_ wizard.IAM            = (*Client)(nil)
+	_ wizard.SecretsManager = (*Client)(nil)
+)

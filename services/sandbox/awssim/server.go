@@ -1,0 +1,254 @@
+// Package awssim is VaultLink's practice AWS: IAM, STS and Secrets Manager on loopback, speaking
+// the real wire protocols (IAM and STS query/XML, Secrets Manager JSON 1.1) so unmodified
+// aws-sdk-go-v2 clients work against it. It checks the SigV4 signature of every request and,
+// for IAM users it created, evaluates their policies, so a user without permission is denied
+// as in AWS. State is in memory; Snapshot/Restore let practice mode persist it.
+package awssim
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// Options configure a simulator.
+type Options struct {
+	Account string // default 123456789012
+	// AdminKeyID and AdminSecret are the practice operator's credentials: they act like an
+	// account administrator. Generated when empty.
+	AdminKeyID, AdminSecret string
+	// KeyDelay makes new access keys fail authentication for this long after creation, as IAM's
+	// propagation delay does in AWS.
+	KeyDelay time.Duration
+	// NewSecretKey, when set, makes the secret half of new access keys (tests plant a known
+	// value with it to prove it never leaks).
+	NewSecretKey func() string
+	Now          func() time.Time
+}
+
+// Server is one simulated AWS account.
+type Server struct {
+	opts Options
+	mu   sync.Mutex
+	db   *database
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// New makes a simulator with an empty account.
+func New(opts Options) *Server {
+	if opts.Account == "" {
+		opts.Account = "123456789012"
+	}
+	if opts.AdminKeyID == "" {
+		opts.AdminKeyID = "AKIA" + randUpper(16)
+	}
+	if opts.AdminSecret == "" {
+		opts.AdminSecret = randToken(40)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NewSecretKey == nil {
+		opts.NewSecretKey = func() string { return randToken(40) }
+	}
+	return &Server{opts: opts, db: newDatabase()}
+}
+
+// Account returns the simulated account id.
+func (s *Server) Account() string { return s.opts.Account }
+
+// AdminCredentials returns the practice operator's access key id and secret.
+func (s *Server) AdminCredentials() (string, string) { return s.opts.AdminKeyID, s.opts.AdminSecret }
+
+// Start listens on a random loopback port and serves until Close.
+func (s *Server) Start() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("practice AWS: listen: %w", err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s.URL(), nil
+}
+
+// URL is the endpoint clients use for every service.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Close stops serving.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+// apiError is an AWS error as the wire protocols carry it.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errf(status int, code, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// caller is who signed a request.
+type caller struct {
+	admin bool
+	user  *user // nil for the admin
+}
+
+var credentialRE = regexp.MustCompile(`Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request`)
+var signedHeadersRE = regexp.MustCompile(`SignedHeaders=([^,\s]+)`)
+var signatureRE = regexp.MustCompile(`Signature=([0-9a-f]+)`)
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 2<<20))
+	if err != nil {
+		http.Error(w, "read body", http.StatusBadRequest)
+		return
+	}
+	auth := r.Header.Get("Authorization")
+	m := credentialRE.FindStringSubmatch(auth)
+	if m == nil {
+		s.fail(w, r, "", &apiError{Status: 403, Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"})
+		return
+	}
+	keyID, region, service := m[1], m[3], m[4]
+	c, secret, aerr := s.authenticate(keyID)
+	if aerr == nil {
+		aerr = verifySignature(r, body, keyID, secret, region, service)
+	}
+	if aerr != nil {
+		s.fail(w, r, service, aerr)
+		return
+	}
+	switch service {
+	case "iam", "sts":
+		s.serveQuery(w, r, body, c, service, region)
+	case "secretsmanager":
+		s.serveSecretsManager(w, r, body, c, region)
+	default:
+		s.fail(w, r, service, errf(400, "UnknownService", "practice AWS does not simulate %s", service))
+	}
+}
+
+func (s *Server) authenticate(keyID string) (caller, string, *apiError) {
+	if keyID == s.opts.AdminKeyID {
+		return caller{admin: true}, s.opts.AdminSecret, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.db.Keys[keyID]
+	if !ok {
+		return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	if s.opts.Now().Before(k.Created.Add(s.opts.KeyDelay)) {
+		// A new key is not usable until IAM has propagated it.
+		return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	u := s.db.Users[lower(k.User)]
+	if u == nil {
+		return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	return caller{user: u}, k.Secret, nil
+}
+
+// verifySignature recomputes the SigV4 signature with the SDK's own signer over the headers the
+// client signed, and compares.
+func verifySignature(r *http.Request, body []byte, keyID, secret, region, service string) *apiError {
+	auth := r.Header.Get("Authorization")
+	sh := signedHeadersRE.FindStringSubmatch(auth)
+	sig := signatureRE.FindStringSubmatch(auth)
+	when, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	if sh == nil || sig == nil || err != nil {
+		return errf(403, "IncompleteSignature", "The request signature is incomplete.")
+	}
+	clone, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
+	clone.ContentLength = r.ContentLength
+	for _, h := range strings.Split(sh[1], ";") {
+		if h == "host" || h == "content-length" {
+			continue
+		}
+		for _, v := range r.Header.Values(h) {
+			clone.Header.Add(h, v)
+		}
+	}
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: r.Header.Get("X-Amz-Security-Token")}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, clone, hex.EncodeToString(sum[:]), service, region, when); err != nil {
+		return errf(500, "InternalFailure", "signature check failed: %v", err)
+	}
+	got := signatureRE.FindStringSubmatch(clone.Header.Get("Authorization"))
+	if got == nil || got[1] != sig[1] {
+		return errf(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+	}
+	return nil
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, service string, e *apiError) {
+	if service == "secretsmanager" || strings.HasPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.") {
+		writeJSONError(w, jsonErrorFor(e))
+		return
+	}
+	writeXMLError(w, e)
+}
+
+// ---- helpers ----
+
+func lower(s string) string { return strings.ToLower(s) }
+
+const upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+func randUpper(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = upperAlnum[int(b[i])%len(upperAlnum)]
+	}
+	return string(b)
+}
+
+const tokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+func randToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = tokenChars[int(b[i])%len(tokenChars)]
+	}
+	return string(b)
+}
+
+func requestID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+var errNotFound = errors.New("not found")
+
+func regexpMust(p string) *regexp.Regexp { return regexp.MustCompile(p) }

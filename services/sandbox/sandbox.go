@@ -1,0 +1,50 @@
+// Package sandbox runs practice mode's simulated AWS and Secret Server together on loopback,
+// wired so that Secret Server's vault syncs reach the simulated AWS, and seeded with a little
+// content to pull and push.
+package sandbox
+
+import (
+	"fmt"
+
+	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
+	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
+)
+
+// Region is the practice region.
+const Region = "us-east-1"
+
+// PracticeSecrets are what a Pull finds in the practice AWS account.
+var PracticeSecrets = []string{"practice/app-db-password", "practice/api-token"}
+
+// PushSecret is the practice Secret Server secret module 6 pushes.
+const PushSecret = sssim.PracticePushSecret
+
+// Sandbox is a running pair of simulators.
+type Sandbox struct {
+	AWS *awssim.Server
+	SS  *sssim.Server
+}
+
+// Start starts both simulators and seeds the practice content.
+func Start(awsOpts awssim.Options) (*Sandbox, error) {
+	a := awssim.New(awsOpts)
+	if _, err := a.Start(); err != nil {
+		return nil, err
+	}
+	s := sssim.New(sssim.Options{AWSEndpoint: a.URL()})
+	if _, err := s.Start(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	for i, name := range PracticeSecrets {
+		a.SeedSecret(Region, name, fmt.Sprintf(`{"practice":"value %d"}`, i+1))
+	}
+	s.SeedSecret(PushSecret, "app", "practice-password-to-push")
+	return &Sandbox{AWS: a, SS: s}, nil
+}
+
+// Close stops both.
+func (s *Sandbox) Close() {
+	s.SS.Close()
+	s.AWS.Close()
+}

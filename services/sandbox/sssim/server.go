@@ -1,0 +1,207 @@
+// Package sssim is VaultLink's practice Delinea Secret Server: the REST API of
+// shared/reference/secret-server.md on loopback (token grant, healthcheck, templates including
+// Amazon IAM Key, folders, secret stub/create/read/search, external vaults, external vault
+// secrets, Push/Pull/Sync) and its own swagger.json describing that shape. Its sync really
+// calls AWS (practice awssim, or any endpoint given) with the credential stored in the linked
+// secret, so what practice mode shows is what happened.
+package sssim
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a simulator.
+type Options struct {
+	Username, Password string // the practice admin; the password is generated when empty
+	// AWSEndpoint is where vault syncs send AWS calls ("" for AWS itself).
+	AWSEndpoint string
+	TokenTTL    time.Duration // default 20 minutes, as Secret Server's web-services timeout
+	Now         func() time.Time
+}
+
+// Server is one simulated Secret Server.
+type Server struct {
+	opts Options
+	mux  *http.ServeMux
+
+	mu sync.Mutex
+	db *database
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// New makes a server with the built-in templates, a practice folder and one practice secret.
+func New(opts Options) *Server {
+	if opts.Username == "" {
+		opts.Username = "practice-admin"
+	}
+	if opts.Password == "" {
+		opts.Password = randHex(12)
+	}
+	if opts.TokenTTL == 0 {
+		opts.TokenTTL = 20 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, db: newDatabase()}
+	s.routes()
+	return s
+}
+
+// Credentials returns the practice admin's user name and password.
+func (s *Server) Credentials() (string, string) { return s.opts.Username, s.opts.Password }
+
+// Start listens on a random loopback port.
+func (s *Server) Start() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("practice Secret Server: listen: %w", err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s.URL(), nil
+}
+
+// URL is the server's base URL (what an admin would type).
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/SecretServer" }
+
+// Close stops serving.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+// ServeHTTP lets tests mount the server on their own listener (a TLS one, say).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+const base = "/SecretServer"
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("POST "+base+"/oauth2/token", s.token)
+	m.HandleFunc("GET "+base+"/api/v1/healthcheck", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"healthy": true, "databaseHealthy": true, "serviceBusHealthy": true})
+	})
+	m.HandleFunc("GET "+base+"/Documents/restapi/TokenAuth/swagger.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(swaggerJSON)
+	})
+	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request)) {
+		method, path, _ := strings.Cut(pattern, " ")
+		m.HandleFunc(method+" "+base+"/api/v1"+path, s.authed(h))
+	}
+	api("GET /users/current", s.currentUser)
+	api("POST /oauth-expiration", s.expireToken)
+	api("GET /secret-templates", s.searchTemplates)
+	api("GET /secret-templates/{id}", s.getTemplate)
+	api("GET /folders", s.searchFolders)
+	api("GET /folders/{id}", s.getFolder)
+	api("GET /secrets/stub", s.secretStub)
+	api("GET /secrets", s.searchSecrets)
+	api("POST /secrets", s.createSecret)
+	api("POST /secrets/{$}", s.createSecret) // the SDK posts to "secrets/"
+	api("GET /secrets/{id}", s.getSecret)
+	api("DELETE /secrets/{id}", s.deleteSecret)
+	api("GET /secrets/{id}/fields/{slug}", s.getSecretField)
+	api("POST /external-vaults/link-settings", s.linkSettings)
+	api("GET /external-vaults", s.searchVaults)
+	api("POST /external-vaults", s.createVault)
+	api("GET /external-vaults/{id}", s.getVault)
+	api("POST /external-vaults/sync", s.sync)
+	api("GET /external-vault-secrets", s.searchVaultSecrets)
+	api("POST /external-vault-secrets", s.createVaultSecret)
+	s.mux = m
+}
+
+// ---- helpers ----
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// apiError writes Secret Server's error body: a message and an API_ code.
+func apiError(w http.ResponseWriter, status int, code, format string, args ...any) {
+	writeJSON(w, status, map[string]string{"message": fmt.Sprintf(format, args...), "errorCode": code})
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func pathID(r *http.Request) (int, bool) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	return id, err == nil
+}
+
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	return dec.Decode(v)
+}
+
+type page struct {
+	Records []any `json:"records"`
+	Total   int   `json:"total"`
+	Skip    int   `json:"skip"`
+	Take    int   `json:"take"`
+	HasNext bool  `json:"hasNext"`
+}
+
+// paged cuts records by skip/take (both the filter. and paging. query forms).
+func paged(r *http.Request, all []any) page {
+	q := r.URL.Query()
+	skip, _ := strconv.Atoi(first(q.Get("skip"), q.Get("paging.skip")))
+	take, _ := strconv.Atoi(first(q.Get("take"), q.Get("paging.take")))
+	if take <= 0 {
+		take = 10
+	}
+	p := page{Total: len(all), Skip: skip, Take: take, Records: []any{}}
+	if skip < len(all) {
+		end := min(skip+take, len(all))
+		p.Records = all[skip:end]
+		p.HasNext = end < len(all)
+	}
+	return p
+}
+
+func first(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// filter reads a filter value in either query form.
+func filter(r *http.Request, name string) string {
+	q := r.URL.Query()
+	return first(q.Get("filter."+name), q.Get("paging.filter."+name))
+}
+
+// swaggerJSON is the practice server's own OpenAPI document, served where Secret Server serves
+// its own, so VaultLink's capability probe runs against practice mode too.
+//
+//go:embed swagger.json
+var swaggerJSON []byte

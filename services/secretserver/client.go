@@ -1,0 +1,332 @@
+// Package secretserver implements the wizard's Secret Server needs on the vendor's own client
+// engine: tss-sdk-go/v3 for templates and secrets (its safety checks are worth having) and
+// delinea-common/api for everything the SDK does not cover (template search, folders, the
+// signed-in user, the capability probe and the external-vault operations).
+package secretserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	delinea "github.com/DelineaXPM/delinea-common/api"
+	"github.com/DelineaXPM/tss-sdk-go/v3/server"
+
+	"github.com/vaultlink/vaultlink/services/audit"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// Config says which Secret Server to use and how to sign in.
+type Config struct {
+	URL      string // on-prem base (https://host/SecretServer) or a cloud tenant URL
+	Username string
+	Password wizard.Secret
+	Domain   string
+	Token    wizard.Secret // a pre-obtained API token instead of a password
+	CACert   []byte        // PEM roots for a private CA, for this connection only
+	Audit    *audit.Log
+}
+
+// Client implements wizard.SecretServer.
+type Client struct {
+	conf  Config
+	base  string
+	sdk   *server.Server
+	api   *delinea.Client
+	paths vaultAPI
+}
+
+// New validates the configuration; it makes no network call.
+func New(c Config) (*Client, error) {
+	base, err := delinea.NormalizeURL(c.URL, false)
+	if err != nil {
+		return nil, fmt.Errorf("secret server URL %q: %w", c.URL, err)
+	}
+	sdk, err := server.New(server.Configuration{
+		ServerURL:   base,
+		Credentials: server.UserCredential{Username: c.Username, Password: c.Password.Reveal(), Domain: c.Domain, Token: c.Token.Reveal()},
+		CACertPEM:   string(c.CACert),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("secret server settings: %w", err)
+	}
+	api, err := delinea.New(delinea.Config{
+		URL: base, Target: delinea.TargetSecretServer,
+		Username: c.Username, Password: c.Password.Reveal(), Domain: c.Domain, Token: c.Token.Reveal(),
+		CACert: c.CACert,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("secret server settings: %w", err)
+	}
+	return &Client{conf: c, base: base, sdk: sdk, api: api, paths: defaultVaultAPI}, nil
+}
+
+// URL is the normalized base URL.
+func (c *Client) URL() string { return c.base }
+
+// call sends one request through delinea-common and decodes a 2xx JSON answer into out. The
+// body of a failed call is reduced to the server's message; it is never logged whole.
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	var body *bytes.Reader
+	req := delinea.Request{Method: method, Path: path}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+		req.Body = body
+	}
+	op := method + " " + strings.SplitN(path, "?", 2)[0]
+	resp, err := c.api.DoBufferedResponse(ctx, req, 8<<20)
+	if err != nil {
+		c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: op, Outcome: "error", Code: codeOf(err)})
+		return explain(err)
+	}
+	entry := audit.Entry{System: "secret-server", Operation: op, Code: strconv.Itoa(resp.StatusCode)}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		entry.Outcome = "error"
+		c.conf.Audit.Record(entry)
+		return &HTTPError{Status: resp.StatusCode, Message: serverMessage(resp)}
+	}
+	c.conf.Audit.Record(entry)
+	if out == nil {
+		return nil
+	}
+	if !json.Valid(resp.Body) {
+		// Secret Server sometimes answers an error as an HTML page with status 200.
+		return fmt.Errorf("%s: Secret Server answered with something other than JSON (an error page?): check the URL and the server's logs", op)
+	}
+	if err := json.Unmarshal(resp.Body, out); err != nil {
+		return fmt.Errorf("%s: unexpected answer: %w", op, err)
+	}
+	return nil
+}
+
+// HTTPError is a non-2xx answer from Secret Server, with the server's own message.
+type HTTPError struct {
+	Status  int
+	Message string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("secret server answered %d: %s", e.Status, e.Message)
+}
+
+func serverMessage(resp *delinea.BufferedResponse) string {
+	var m struct {
+		Message   string `json:"message"`
+		Error     string `json:"error"`
+		ErrorCode string `json:"errorCode"`
+	}
+	if json.Unmarshal(resp.Body, &m) == nil && (m.Message != "" || m.Error != "") {
+		msg := m.Message
+		if msg == "" {
+			msg = m.Error
+		}
+		if m.ErrorCode != "" {
+			msg += " (" + m.ErrorCode + ")"
+		}
+		return msg
+	}
+	return resp.DiagnosticSnippet()
+}
+
+func codeOf(err error) string {
+	for _, e := range []error{delinea.ErrAccessDenied, delinea.ErrAuth, delinea.ErrConfig, delinea.ErrTransport, delinea.ErrTimeout} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return ""
+}
+
+// explain turns the engine's failure classes into advice.
+func explain(err error) error {
+	switch {
+	case errors.Is(err, delinea.ErrAccessDenied):
+		return fmt.Errorf("secret server refused the sign-in: check the user name, password and domain (it was tried once, so the account is not locked out): %w", err)
+	case errors.Is(err, delinea.ErrTransport), errors.Is(err, delinea.ErrTimeout):
+		return fmt.Errorf("cannot reach Secret Server: check the URL, the network and any proxy: %w", err)
+	case errors.Is(err, delinea.ErrConfig):
+		return fmt.Errorf("secret server settings: %w", err)
+	}
+	return err
+}
+
+// ---- connection ----
+
+// Connect checks health, signs in and reads the server's own API description.
+func (c *Client) Connect(ctx context.Context) (wizard.ServerInfo, error) {
+	var health map[string]any
+	if err := c.call(ctx, "GET", "/api/v1/healthcheck", nil, &health); err != nil {
+		return wizard.ServerInfo{}, err
+	}
+	var me struct {
+		UserName string `json:"userName"`
+	}
+	if err := c.call(ctx, "GET", "/api/v1/users/current", nil, &me); err != nil {
+		return wizard.ServerInfo{}, err
+	}
+	info := wizard.ServerInfo{URL: c.base, User: me.UserName}
+	var doc swaggerDoc
+	if err := c.call(ctx, "GET", "/Documents/restapi/TokenAuth/swagger.json", nil, &doc); err == nil {
+		c.paths, info.ExternalVaultAPI = probeVaultAPI(doc)
+	}
+	return info, nil
+}
+
+// ---- templates, folders, secrets ----
+
+type page[T any] struct {
+	Records []T `json:"records"`
+}
+
+// FindTemplate finds the template by exact name (the server's search matches substrings) and
+// reads its fields.
+func (c *Client) FindTemplate(ctx context.Context, name string) (wizard.Template, error) {
+	var res page[struct {
+		ID     int    `json:"id"`
+		Name   string `json:"name"`
+		Active bool   `json:"active"`
+	}]
+	q := url.Values{"filter.searchText": {name}, "take": {"100"}}
+	if err := c.call(ctx, "GET", "/api/v1/secret-templates?"+q.Encode(), nil, &res); err != nil {
+		var he *HTTPError
+		if !errors.As(err, &he) || he.Status != 404 { // an empty search can be a 404
+			return wizard.Template{}, fmt.Errorf("search templates: %w", err)
+		}
+	}
+	id := 0
+	for _, r := range res.Records {
+		if strings.EqualFold(r.Name, name) && r.Active {
+			id = r.ID
+		}
+	}
+	if id == 0 {
+		return wizard.Template{}, fmt.Errorf("secret server has no active template named %q: ask your Secret Server administrator to enable it", name)
+	}
+	t, err := c.sdk.SecretTemplateContext(ctx, id)
+	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secret-templates/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	if err != nil {
+		return wizard.Template{}, fmt.Errorf("read template %q: %w", name, explain(err))
+	}
+	out := wizard.Template{ID: t.ID, Name: t.Name}
+	for _, f := range t.Fields {
+		out.Fields = append(out.Fields, wizard.TemplateField{ID: f.SecretTemplateFieldID, Slug: f.FieldSlugName, DisplayName: f.DisplayName, IsPassword: f.IsPassword, IsRequired: f.IsRequired})
+	}
+	return out, nil
+}
+
+func outcome(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
+
+// ResolveFolder finds a folder by path; an empty path is the root folder.
+func (c *Client) ResolveFolder(ctx context.Context, path string) (wizard.Folder, error) {
+	if strings.TrimSpace(path) == "" {
+		return wizard.Folder{ID: -1}, nil
+	}
+	if !strings.HasPrefix(path, `\`) {
+		path = `\` + path
+	}
+	var f struct {
+		ID         int    `json:"id"`
+		FolderPath string `json:"folderPath"`
+	}
+	q := url.Values{"folderPath": {path}}
+	if err := c.call(ctx, "GET", "/api/v1/folders/0?"+q.Encode(), nil, &f); err != nil {
+		return wizard.Folder{}, fmt.Errorf("folder %s: %w", path, err)
+	}
+	return wizard.Folder{ID: f.ID, Path: f.FolderPath}, nil
+}
+
+type secretSummary struct {
+	ID               int    `json:"id"`
+	Name             string `json:"name"`
+	FolderID         int    `json:"folderId"`
+	SecretTemplateID int    `json:"secretTemplateId"`
+}
+
+func (c *Client) searchSecrets(ctx context.Context, q url.Values) ([]secretSummary, error) {
+	var res page[secretSummary]
+	q.Set("take", "100")
+	if err := c.call(ctx, "GET", "/api/v1/secrets?"+q.Encode(), nil, &res); err != nil {
+		var he *HTTPError
+		if errors.As(err, &he) && he.Status == 404 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("search secrets: %w", err)
+	}
+	return res.Records, nil
+}
+
+// FindSecret finds a secret by exact name within a template and folder.
+func (c *Client) FindSecret(ctx context.Context, name string, templateID, folderID int) (*wizard.SecretRef, error) {
+	q := url.Values{"filter.searchText": {name}, "filter.secretTemplateId": {strconv.Itoa(templateID)}}
+	if folderID > 0 {
+		q.Set("filter.folderId", strconv.Itoa(folderID))
+	}
+	return c.exact(ctx, q, name)
+}
+
+// FindSecretByName finds a secret by exact name anywhere the user can see.
+func (c *Client) FindSecretByName(ctx context.Context, name string) (*wizard.SecretRef, error) {
+	return c.exact(ctx, url.Values{"filter.searchText": {name}}, name)
+}
+
+func (c *Client) exact(ctx context.Context, q url.Values, name string) (*wizard.SecretRef, error) {
+	recs, err := c.searchSecrets(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if r.Name == name {
+			return &wizard.SecretRef{ID: r.ID, Name: r.Name, TemplateID: r.SecretTemplateID, FolderID: r.FolderID}, nil
+		}
+	}
+	return nil, nil
+}
+
+// CreateSecret creates the secret with the vendor SDK (field id and slug both set, as the SDK
+// needs).
+func (c *Client) CreateSecret(ctx context.Context, s wizard.NewSecretServerSecret) (wizard.SecretRef, error) {
+	sec := server.Secret{Name: s.Name, FolderID: s.FolderID, SiteID: 1, SecretTemplateID: s.TemplateID}
+	for _, f := range s.Fields {
+		sec.Fields = append(sec.Fields, server.SecretField{FieldID: f.FieldID, Slug: f.Slug, ItemValue: f.Value.Reveal()})
+	}
+	made, err := c.sdk.CreateSecretContext(ctx, sec)
+	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "POST /api/v1/secrets", Target: s.Name, Outcome: outcome(err)})
+	var pw *server.PartialWriteError
+	if errors.As(err, &pw) {
+		return wizard.SecretRef{}, fmt.Errorf("secret %q was created (id %d) but could not be read back: open it in Secret Server to check it", s.Name, pw.SecretID)
+	}
+	if err != nil {
+		return wizard.SecretRef{}, fmt.Errorf("create secret %q: %w", s.Name, explain(err))
+	}
+	return wizard.SecretRef{ID: made.ID, Name: made.Name, TemplateID: made.SecretTemplateID, FolderID: made.FolderID}, nil
+}
+
+// SecretFields reads a secret's field values by slug, each wrapped so it cannot be printed.
+func (c *Client) SecretFields(ctx context.Context, id int) (map[string]wizard.Secret, error) {
+	sec, err := c.sdk.SecretContext(ctx, id)
+	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	if err != nil {
+		return nil, fmt.Errorf("read secret %d: %w", id, explain(err))
+	}
+	out := map[string]wizard.Secret{}
+	for _, f := range sec.Fields {
+		out[f.Slug] = wizard.NewSecret(f.ItemValue)
+	}
+	return out, nil
+}
+
+var _ wizard.SecretServer = (*Client)(nil)

@@ -1,0 +1,105 @@
+// Package stack builds the concrete services for one run of the wizard: practice mode (the
+// built-in simulators on loopback) or live mode (the admin's AWS configuration and Secret
+// Server). cmd/ and the end-to-end tests use it, so both wire things the same way.
+package stack
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vaultlink/vaultlink/services/audit"
+	vaws "github.com/vaultlink/vaultlink/services/aws"
+	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/sandbox"
+	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
+	"github.com/vaultlink/vaultlink/services/secretserver"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// Options choose the mode and its settings.
+type Options struct {
+	Practice bool
+	// Live AWS: profile and region from the admin's configuration.
+	AWSProfile string
+	Region     string
+	// Live Secret Server.
+	SSURL      string
+	SSUser     string
+	SSPassword wizard.Secret
+	SSDomain   string
+	SSToken    wizard.Secret
+	SSCACert   []byte
+
+	Audit *audit.Log
+	// Keyring, when set, is used instead of opening the system keyring (tests).
+	Keyring wizard.Keyring
+	// PracticeAWS tunes the practice AWS (tests plant values or delays with it).
+	PracticeAWS awssim.Options
+	KeyWait     time.Duration
+}
+
+// Stack is the wired services plus what the UI should tell the admin about them.
+type Stack struct {
+	Services wizard.Services
+	Practice bool
+	Sandbox  *sandbox.Sandbox
+	AWS      *vaws.Client
+	SS       *secretserver.Client
+	// KeyringNotice explains a fall-back to the in-memory store ("" when the system keyring works).
+	KeyringNotice string
+}
+
+// Build starts (practice) or connects (live) and returns the services.
+func Build(ctx context.Context, o Options) (*Stack, error) {
+	st := &Stack{Practice: o.Practice}
+	if o.Audit == nil {
+		o.Audit = audit.Discard()
+	}
+	kr := o.Keyring
+	if kr == nil {
+		sys, err := keyring.Open(o.Practice)
+		if err != nil {
+			if !o.Practice {
+				return nil, fmt.Errorf("live mode needs the system keyring to hold the new secret access key: %w", err)
+			}
+			st.KeyringNotice = "No system keyring is reachable, so practice secrets are kept in memory only: " + err.Error()
+			kr = keyring.NewMemory()
+		} else {
+			kr = sys
+		}
+	}
+	awsConf := vaws.Config{Profile: o.AWSProfile, Region: o.Region, Audit: o.Audit, KeyWait: o.KeyWait}
+	ssConf := secretserver.Config{URL: o.SSURL, Username: o.SSUser, Password: o.SSPassword, Domain: o.SSDomain, Token: o.SSToken, CACert: o.SSCACert, Audit: o.Audit}
+	if o.Practice {
+		sb, err := sandbox.Start(o.PracticeAWS)
+		if err != nil {
+			return nil, err
+		}
+		st.Sandbox = sb
+		id, secret := sb.AWS.AdminCredentials()
+		awsConf = vaws.Config{Region: sandbox.Region, Endpoint: sb.AWS.URL(), StaticKeyID: id, StaticSecret: wizard.NewSecret(secret), Audit: o.Audit, KeyWait: o.KeyWait}
+		user, pass := sb.SS.Credentials()
+		ssConf = secretserver.Config{URL: sb.SS.URL(), Username: user, Password: wizard.NewSecret(pass), Audit: o.Audit}
+	}
+	a, err := vaws.New(ctx, awsConf)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ss, err := secretserver.New(ssConf)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.AWS, st.SS = a, ss
+	st.Services = wizard.Services{IAM: a, SecretsManager: a, SecretServer: ss, Keyring: kr, Now: time.Now}
+	return st, nil
+}
+
+// Close stops the practice simulators.
+func (s *Stack) Close() {
+	if s.Sandbox != nil {
+		s.Sandbox.Close()
+	}
+}

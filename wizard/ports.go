@@ -1,0 +1,206 @@
+package wizard
+
+import (
+	"context"
+	"time"
+)
+
+// The interfaces below are what the wizard needs from the outside world. services/ implements
+// them on the AWS SDK, the Secret Server SDK and the OS keyring; cmd/ wires them in.
+
+// Identity is who a set of AWS credentials belongs to.
+type Identity struct {
+	Account string
+	ARN     string
+	UserID  string
+}
+
+// Entity is an IAM user, group or policy that VaultLink made sure exists.
+type Entity struct {
+	Name    string
+	ARN     string
+	Created bool // false: it existed already and was adopted
+}
+
+// AccessKey is a newly created access key; the secret half is only ever in a Secret.
+type AccessKey struct {
+	ID     string
+	Secret Secret
+}
+
+// KeyMeta describes an existing access key (AWS never returns the secret again).
+type KeyMeta struct {
+	ID      string
+	Status  string
+	Created time.Time
+}
+
+// IAM is the subset of AWS IAM (and STS) the modules use. Ensure* operations adopt what exists
+// and create what is missing, so a re-run never duplicates.
+type IAM interface {
+	CallerIdentity(ctx context.Context) (Identity, error)
+	EnsureUser(ctx context.Context, name string) (Entity, error)
+	EnsureGroup(ctx context.Context, name string) (Entity, error)
+	AddUserToGroup(ctx context.Context, user, group string) error
+	GroupMembers(ctx context.Context, group string) ([]string, error)
+	AccessKeys(ctx context.Context, user string) ([]KeyMeta, error)
+	CreateAccessKey(ctx context.Context, user string) (AccessKey, error)
+	TagUser(ctx context.Context, user, key, value string) error
+	UserTags(ctx context.Context, user string) (map[string]string, error)
+	AttachGroupPolicy(ctx context.Context, group, policyARN string) error
+	AttachedGroupPolicies(ctx context.Context, group string) ([]string, error)
+	EnsurePolicy(ctx context.Context, name, document, description string) (Entity, error)
+	PolicyDocument(ctx context.Context, policyARN string) (string, error)
+	ManagedPolicyARN(name string) string
+	// WaitForKey polls with the new key until AWS accepts it (IAM propagates keys with a delay).
+	WaitForKey(ctx context.Context, key AccessKey, progress func(string)) (Identity, error)
+}
+
+// SecretsManager is what the wizard reads on the AWS side to confirm a sync (with the
+// operator's credentials).
+type SecretsManager interface {
+	SecretNames(ctx context.Context) ([]string, error)
+}
+
+// ServerInfo is what the Secret Server connection probe found.
+type ServerInfo struct {
+	URL              string
+	User             string
+	ExternalVaultAPI bool // the server documents the external-vault operations
+}
+
+// Template is a secret template with its fields.
+type Template struct {
+	ID     int
+	Name   string
+	Fields []TemplateField
+}
+
+// TemplateField is one field of a secret template.
+type TemplateField struct {
+	ID          int
+	Slug        string
+	DisplayName string
+	IsPassword  bool
+	IsRequired  bool
+}
+
+// Folder is a Secret Server folder.
+type Folder struct {
+	ID   int
+	Path string
+}
+
+// SecretRef identifies a Secret Server secret.
+type SecretRef struct {
+	ID         int
+	Name       string
+	TemplateID int
+	FolderID   int
+}
+
+// NewSecretServerSecret is what CreateSecret needs; values are keyed by field slug.
+type NewSecretServerSecret struct {
+	Name       string
+	TemplateID int
+	FolderID   int
+	Fields     []FieldValue
+}
+
+// FieldValue is one field of a new secret.
+type FieldValue struct {
+	FieldID int
+	Slug    string
+	Value   Secret
+}
+
+// LinkSettings is Secret Server's answer to "which vaults can this credential reach".
+type LinkSettings struct {
+	Connected   bool
+	DefaultName string
+	Vaults      []RemoteVault
+	Message     string // the server's reason when it cannot connect
+}
+
+// RemoteVault is a vault the credential can reach.
+type RemoteVault struct {
+	Name   string
+	Region string
+}
+
+// VaultSpec is a new external vault link.
+type VaultSpec struct {
+	Name               string
+	DisplayName        string
+	Region             string
+	CredentialSecretID int
+	Active             bool // "Enabled": push changes to the vault
+}
+
+// Vault is an external vault link in Secret Server.
+type Vault struct {
+	ID                 int
+	Name               string
+	DisplayName        string
+	Region             string
+	Type               string
+	CredentialSecretID int
+	Active             bool
+}
+
+// VaultSecret is an external vault secret: a Secret Server secret linked to a secret in AWS.
+type VaultSecret struct {
+	ID             int
+	Name           string // the name in AWS
+	LinkedSecretID int
+	Active         bool
+	LastResult     string
+}
+
+// SyncReport is the per-secret outcome of a Pull, Push or Sync.
+type SyncReport struct {
+	Action string
+	Items  []SyncItem
+}
+
+// SyncItem is one secret's outcome.
+type SyncItem struct {
+	Direction string // "pull" or "push"
+	Name      string
+	OK        bool
+	Reason    string
+}
+
+// SecretServer is the subset of Secret Server the modules use.
+type SecretServer interface {
+	Connect(ctx context.Context) (ServerInfo, error)
+	FindTemplate(ctx context.Context, name string) (Template, error)
+	ResolveFolder(ctx context.Context, path string) (Folder, error)
+	FindSecret(ctx context.Context, name string, templateID, folderID int) (*SecretRef, error)
+	FindSecretByName(ctx context.Context, name string) (*SecretRef, error)
+	CreateSecret(ctx context.Context, s NewSecretServerSecret) (SecretRef, error)
+	SecretFields(ctx context.Context, id int) (map[string]Secret, error)
+	LinkSettings(ctx context.Context, credentialSecretID int, region string) (LinkSettings, error)
+	Vaults(ctx context.Context) ([]Vault, error)
+	CreateVault(ctx context.Context, v VaultSpec) (Vault, error)
+	EnsureVaultSecret(ctx context.Context, vaultID, linkedSecretID int, remoteName string) (VaultSecret, error)
+	VaultSecrets(ctx context.Context, vaultID int) ([]VaultSecret, error)
+	Sync(ctx context.Context, action string, vaultID int) (SyncReport, error)
+}
+
+// Keyring stores secrets in the operating system's keyring.
+type Keyring interface {
+	Store(ref string, s Secret) error
+	Load(ref string) (Secret, error)
+	// Name says where secrets go, for the admin ("GNOME Keyring (Secret Service)", …).
+	Name() string
+}
+
+// Services bundles what one wizard run talks to.
+type Services struct {
+	IAM            IAM
+	SecretsManager SecretsManager
+	SecretServer   SecretServer
+	Keyring        Keyring
+	Now            func() time.Time
+}

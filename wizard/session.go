@@ -1,0 +1,432 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Mode says how knowledge checks are treated.
+type Mode int
+
+const (
+	// Guided is the desktop wizard: every module's check must be passed to unlock the next.
+	Guided Mode = iota
+	// Unattended is `vaultlink apply`: checks are not asked and are recorded as skipped.
+	Unattended
+)
+
+// ModuleStatus is where a module stands for the admin.
+type ModuleStatus int
+
+const (
+	Locked ModuleStatus = iota
+	Available
+	CheckPending // every step done, the knowledge check not yet passed
+	Covered
+)
+
+func (s ModuleStatus) String() string {
+	return [...]string{"locked", "available", "check pending", "covered"}[s]
+}
+
+// Event is one line of the activity log. It never carries a secret value.
+type Event struct {
+	At    time.Time
+	Ref   StepRef
+	Level string // "info", "progress", "done", "error"
+	Text  string
+}
+
+// ErrLocked is returned when a step or check is attempted before its module is unlocked.
+var ErrLocked = errors.New("locked")
+
+// ErrBusy is returned when a step is started while another one runs.
+var ErrBusy = errors.New("another step is running")
+
+// Session is one admin's walk through the guide: content, state, services and the rules that
+// connect them. It is safe for use from several goroutines (the UI runs steps off its own).
+type Session struct {
+	guide *Guide
+	svc   Services
+	store Store
+	mode  Mode
+
+	mu        sync.Mutex
+	state     *State
+	running   bool
+	listeners []func(Event)
+	shuffle   *rand.Rand
+}
+
+// NewSession loads (or starts) the state in store.
+func NewSession(g *Guide, svc Services, store Store, mode Mode) (*Session, error) {
+	if svc.Now == nil {
+		svc.Now = time.Now
+	}
+	st, err := store.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{guide: g, svc: svc, store: store, mode: mode, state: st, shuffle: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+	for _, m := range g.Modules {
+		for _, step := range m.Steps {
+			for _, in := range step.Inputs {
+				if _, ok := st.Settings[in.Name]; !ok {
+					st.Settings[in.Name] = g.DefaultFor(in)
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// Guide returns the content.
+func (s *Session) Guide() *Guide { return s.guide }
+
+// Mode returns the session's mode.
+func (s *Session) Mode() Mode { return s.mode }
+
+// Subscribe adds a listener for activity events. Listeners run on the goroutine that caused
+// the event and must not block.
+func (s *Session) Subscribe(fn func(Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listeners = append(s.listeners, fn)
+}
+
+func (s *Session) emit(ref StepRef, level, text string) {
+	s.mu.Lock()
+	ls := append([]func(Event){}, s.listeners...)
+	now := s.svc.Now()
+	s.mu.Unlock()
+	for _, fn := range ls {
+		fn(Event{At: now, Ref: ref, Level: level, Text: text})
+	}
+}
+
+// Setting returns the current value of an input.
+func (s *Session) Setting(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.Settings[name]
+}
+
+// SetSetting validates and stores an input value. A bad value is refused with the reason and
+// the previous value is kept.
+func (s *Session) SetSetting(name, value string) error {
+	in, ok := s.findInput(name)
+	if !ok {
+		return fmt.Errorf("unknown setting %q", name)
+	}
+	if err := ValidateInput(in, value); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state.Settings[name] = value
+	return s.saveLocked()
+}
+
+func (s *Session) findInput(name string) (Input, bool) {
+	for _, m := range s.guide.Modules {
+		for _, st := range m.Steps {
+			for _, in := range st.Inputs {
+				if in.Name == name {
+					return in, true
+				}
+			}
+		}
+	}
+	return Input{}, false
+}
+
+// Output returns a non-secret value a step recorded (ids, ARNs, keyring reference).
+func (s *Session) Output(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.Outputs[name]
+}
+
+// StepRecord returns the last recorded outcome of a step.
+func (s *Session) StepRecord(ref StepRef) StepRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.Steps[ref.String()]
+}
+
+// CheckRecord returns the recorded state of a module's check.
+func (s *Session) CheckRecord(moduleID string) CheckRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.Checks[moduleID]
+}
+
+func (s *Session) moduleStatusLocked(i int) ModuleStatus {
+	if i > 0 && s.moduleStatusLocked(i-1) != Covered {
+		return Locked
+	}
+	m := s.guide.Modules[i]
+	for _, st := range m.Steps {
+		if s.state.Steps[StepRef{m.ID, st.ID}.String()].Status != StepDone {
+			return Available
+		}
+	}
+	c := s.state.Checks[m.ID]
+	if c.Passed || (s.mode == Unattended && c.Skipped) {
+		return Covered
+	}
+	return CheckPending
+}
+
+// ModuleStatus returns where the module stands.
+func (s *Session) ModuleStatus(moduleID string) ModuleStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, m := range s.guide.Modules {
+		if m.ID == moduleID {
+			return s.moduleStatusLocked(i)
+		}
+	}
+	return Locked
+}
+
+// Covered counts the modules covered: all steps verified and the check passed.
+func (s *Session) Covered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for i := range s.guide.Modules {
+		if s.moduleStatusLocked(i) == Covered {
+			n++
+		}
+	}
+	return n
+}
+
+// NextStep returns the first step of the module that is not done yet.
+func (s *Session) NextStep(moduleID string) (StepRef, bool) {
+	m, ok := s.guide.Module(moduleID)
+	if !ok {
+		return StepRef{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range m.Steps {
+		ref := StepRef{m.ID, st.ID}
+		if s.state.Steps[ref.String()].Status != StepDone {
+			return ref, true
+		}
+	}
+	return StepRef{}, false
+}
+
+// Resume returns where the admin left off: the first module not covered, and its next step
+// (empty when only the check remains). Done is true when every module is covered.
+func (s *Session) Resume() (moduleID string, step StepRef, done bool) {
+	for i, m := range s.guide.Modules {
+		if s.ModuleStatus(m.ID) != Covered {
+			_ = i
+			ref, _ := s.NextStep(m.ID)
+			return m.ID, ref, false
+		}
+	}
+	return "", StepRef{}, true
+}
+
+func (s *Session) lookup(ref StepRef) (*Module, int, *Step, error) {
+	m, ok := s.guide.Module(ref.Module)
+	if !ok {
+		return nil, 0, nil, fmt.Errorf("no module %q", ref.Module)
+	}
+	for i := range m.Steps {
+		if m.Steps[i].ID == ref.Step {
+			return m, i, &m.Steps[i], nil
+		}
+	}
+	return nil, 0, nil, fmt.Errorf("no step %q in module %q", ref.Step, ref.Module)
+}
+
+// CanRun says why a step cannot run now, or nil.
+func (s *Session) CanRun(ref StepRef) error {
+	m, idx, _, err := s.lookup(ref)
+	if err != nil {
+		return err
+	}
+	if st := s.ModuleStatus(m.ID); st == Locked {
+		return fmt.Errorf("module %d is %w: pass the knowledge check of module %d first", m.Number, ErrLocked, m.Number-1)
+	}
+	if idx > 0 {
+		prev := StepRef{m.ID, m.Steps[idx-1].ID}
+		if s.StepRecord(prev).Status != StepDone {
+			return fmt.Errorf("step %q is %w: finish %q first", ref.Step, ErrLocked, m.Steps[idx-1].Title)
+		}
+	}
+	return nil
+}
+
+// Preview lists what running the step will do, before anything changes.
+func (s *Session) Preview(ref StepRef) ([]string, error) {
+	_, _, step, err := s.lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	return actions[step.Action].preview(s.newRun(ref, nil)), nil
+}
+
+// Run performs a step: run (idempotently), verify by reading back, record. The record is saved
+// whatever the outcome, so a restart shows the last result.
+func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
+	if err := s.CanRun(ref); err != nil {
+		return StepRecord{}, err
+	}
+	_, _, step, _ := s.lookup(ref)
+	for _, in := range step.Inputs {
+		if err := ValidateInput(in, s.Setting(in.Name)); err != nil {
+			return StepRecord{}, err
+		}
+	}
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return StepRecord{}, ErrBusy
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+
+	s.emit(ref, "info", "Running: "+step.Title)
+	r := s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) })
+	rec, err := actions[step.Action].run(ctx, r)
+	rec.At = s.svc.Now()
+	if err != nil {
+		rec.Status = StepFailed
+		rec.Error = err.Error()
+		if rec.Summary == "" {
+			rec.Summary = "Not completed"
+		}
+		s.emit(ref, "error", step.Title+": "+rec.Error)
+	} else {
+		rec.Status = StepDone
+		s.emit(ref, "done", step.Title+": "+rec.Summary)
+	}
+	s.mu.Lock()
+	s.state.Steps[ref.String()] = rec
+	saveErr := s.saveLocked()
+	s.mu.Unlock()
+	if err == nil && saveErr != nil {
+		err = saveErr
+	}
+	return rec, err
+}
+
+// CheckOption is an answer as shown to the admin.
+type CheckOption struct {
+	ID   string
+	Text string
+}
+
+// CheckOptions returns the module's answers in a fresh random order, so the right answer is
+// learned rather than its position.
+func (s *Session) CheckOptions(moduleID string) []CheckOption {
+	m, ok := s.guide.Module(moduleID)
+	if !ok {
+		return nil
+	}
+	out := make([]CheckOption, len(m.Check.Options))
+	for i, o := range m.Check.Options {
+		out[i] = CheckOption{ID: o.ID, Text: o.Text}
+	}
+	s.mu.Lock()
+	s.shuffle.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	s.mu.Unlock()
+	return out
+}
+
+// CheckResult is the outcome of one answer.
+type CheckResult struct {
+	Correct     bool
+	Explanation string
+	Unlocked    string // the module unlocked by a right answer, if any
+}
+
+// Answer records an answer to a module's knowledge check. The check can be answered only when
+// every step of the module is done; a wrong answer explains and unlocks nothing.
+func (s *Session) Answer(moduleID, optionID string) (CheckResult, error) {
+	m, ok := s.guide.Module(moduleID)
+	if !ok {
+		return CheckResult{}, fmt.Errorf("no module %q", moduleID)
+	}
+	switch s.ModuleStatus(moduleID) {
+	case Locked:
+		return CheckResult{}, fmt.Errorf("module %d is %w", m.Number, ErrLocked)
+	case Available:
+		return CheckResult{}, fmt.Errorf("finish the steps of module %d before its knowledge check: %w", m.Number, ErrLocked)
+	}
+	var chosen *Option
+	for i := range m.Check.Options {
+		if m.Check.Options[i].ID == optionID {
+			chosen = &m.Check.Options[i]
+		}
+	}
+	if chosen == nil {
+		return CheckResult{}, fmt.Errorf("module %q has no answer %q", moduleID, optionID)
+	}
+	s.mu.Lock()
+	rec := s.state.Checks[moduleID]
+	rec.Attempts++
+	rec.At = s.svc.Now()
+	if chosen.Correct {
+		rec.Passed = true
+	}
+	s.state.Checks[moduleID] = rec
+	err := s.saveLocked()
+	s.mu.Unlock()
+	res := CheckResult{Correct: chosen.Correct, Explanation: m.Check.Wrong}
+	if chosen.Correct {
+		res.Explanation = m.Check.Right
+		if m.Number < len(s.guide.Modules) {
+			res.Unlocked = s.guide.Modules[m.Number].ID
+		}
+		s.emit(StepRef{Module: moduleID}, "done", fmt.Sprintf("Knowledge check of module %d passed", m.Number))
+	} else {
+		s.emit(StepRef{Module: moduleID}, "info", fmt.Sprintf("Knowledge check of module %d: not yet, try again", m.Number))
+	}
+	return res, err
+}
+
+// SkipCheck records that apply mode did not ask a module's check.
+func (s *Session) SkipCheck(moduleID string) error {
+	if s.mode != Unattended {
+		return errors.New("knowledge checks can be skipped only in apply mode")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := s.state.Checks[moduleID]
+	rec.Skipped = true
+	s.state.Checks[moduleID] = rec
+	return s.saveLocked()
+}
+
+func (s *Session) saveLocked() error {
+	s.state.UpdatedAt = s.svc.Now()
+	return s.store.Save(s.state)
+}
+
+// setOutputs records step outputs and saves at once, so that a crash later in the step (after
+// a key went into the keyring, say) still remembers what was made.
+func (s *Session) setOutputs(kv map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range kv {
+		s.state.Outputs[k] = v
+	}
+	return s.saveLocked()
+}

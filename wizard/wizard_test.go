@@ -1,0 +1,209 @@
+package wizard_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/stack"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// practice builds the real practice stack (simulated AWS and Secret Server on loopback) with
+// an in-memory keyring, and a guided session whose state lives in dir.
+func practice(t *testing.T) (*stack.Stack, wizard.Store) {
+	t.Helper()
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return st, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}
+}
+
+func guide(t *testing.T) *wizard.Guide {
+	t.Helper()
+	g, err := wizard.ParseGuide(assets.Guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func session(t *testing.T, st *stack.Stack, store wizard.Store, mode wizard.Mode) *wizard.Session {
+	t.Helper()
+	s, err := wizard.NewSession(guide(t), st.Services, store, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func runModule(t *testing.T, s *wizard.Session, moduleID string) {
+	t.Helper()
+	m, _ := s.Guide().Module(moduleID)
+	for _, step := range m.Steps {
+		if _, err := s.Run(context.Background(), wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
+			t.Fatalf("%s/%s: %v", m.ID, step.ID, err)
+		}
+	}
+}
+
+func correct(m *wizard.Module) string {
+	for _, o := range m.Check.Options {
+		if o.Correct {
+			return o.ID
+		}
+	}
+	return ""
+}
+
+func wrong(m *wizard.Module) string {
+	for _, o := range m.Check.Options {
+		if !o.Correct {
+			return o.ID
+		}
+	}
+	return ""
+}
+
+func TestGuideHasSixModulesWithChecks(t *testing.T) {
+	g := guide(t)
+	if len(g.Modules) != 6 {
+		t.Fatalf("%d modules", len(g.Modules))
+	}
+	want := []string{"delinea-secrets-sync", "delinea-secrets-group", "AWS-SecretsManager-Integration", "Secret Server External Vault Integration"}
+	for i, k := range []string{"user_name", "group_name", "secret_name", "description_tag"} {
+		if g.Defaults[k] != want[i] {
+			t.Errorf("default %s = %q, want %q", k, g.Defaults[k], want[i])
+		}
+	}
+}
+
+func TestParseGuideRejectsACheckWithoutOneRightAnswer(t *testing.T) {
+	bad := strings.Replace(string(assets.Guide), "{id: third-party, text: Third-Party Service, correct: true}", "{id: third-party, text: Third-Party Service}", 1)
+	if _, err := wizard.ParseGuide([]byte(bad)); err == nil || !strings.Contains(err.Error(), "0 correct options") {
+		t.Fatalf("want a content error, got %v", err)
+	}
+}
+
+func TestModuleTwoStaysLockedUntilModuleOneCheckIsPassed(t *testing.T) {
+	st, store := practice(t)
+	s := session(t, st, store, wizard.Guided)
+	g := s.Guide()
+	m1, m2 := &g.Modules[0], &g.Modules[1]
+
+	if _, err := s.Run(context.Background(), wizard.StepRef{Module: m2.ID, Step: m2.Steps[0].ID}); !errors.Is(err, wizard.ErrLocked) {
+		t.Fatalf("module 2 before module 1: want ErrLocked, got %v", err)
+	}
+	if _, err := s.Answer(m1.ID, correct(m1)); !errors.Is(err, wizard.ErrLocked) {
+		t.Fatalf("answering before the steps are done: want ErrLocked, got %v", err)
+	}
+	runModule(t, s, m1.ID)
+	if got := s.ModuleStatus(m1.ID); got != wizard.CheckPending {
+		t.Fatalf("module 1 after its steps: %v", got)
+	}
+	res, err := s.Answer(m1.ID, wrong(m1))
+	if err != nil || res.Correct || res.Unlocked != "" || res.Explanation != m1.Check.Wrong {
+		t.Fatalf("wrong answer: %+v %v", res, err)
+	}
+	if got := s.ModuleStatus(m2.ID); got != wizard.Locked {
+		t.Fatalf("a wrong answer unlocked module 2: %v", got)
+	}
+	if _, err := s.Run(context.Background(), wizard.StepRef{Module: m2.ID, Step: m2.Steps[0].ID}); !errors.Is(err, wizard.ErrLocked) {
+		t.Fatalf("module 2 after a wrong answer: want ErrLocked, got %v", err)
+	}
+	res, err = s.Answer(m1.ID, correct(m1))
+	if err != nil || !res.Correct || res.Unlocked != m2.ID {
+		t.Fatalf("right answer: %+v %v", res, err)
+	}
+	if got := s.ModuleStatus(m2.ID); got != wizard.Available {
+		t.Fatalf("module 2 after passing: %v", got)
+	}
+	if s.CheckRecord(m1.ID).Attempts != 2 {
+		t.Fatalf("attempts = %d", s.CheckRecord(m1.ID).Attempts)
+	}
+}
+
+func TestStepsWithinAModuleRunInOrder(t *testing.T) {
+	st, store := practice(t)
+	s := session(t, st, store, wizard.Guided)
+	m1 := s.Guide().Modules[0]
+	_, err := s.Run(context.Background(), wizard.StepRef{Module: m1.ID, Step: m1.Steps[2].ID})
+	if !errors.Is(err, wizard.ErrLocked) {
+		t.Fatalf("step 3 first: want ErrLocked, got %v", err)
+	}
+}
+
+func TestRestartMidModuleResumesWithoutDuplicates(t *testing.T) {
+	st, store := practice(t)
+	s := session(t, st, store, wizard.Guided)
+	m1 := s.Guide().Modules[0]
+	ctx := context.Background()
+	for _, step := range m1.Steps[:2] {
+		if _, err := s.Run(ctx, wizard.StepRef{Module: m1.ID, Step: step.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "Restart": a new session over the same state file and the same (persistent) services.
+	s2 := session(t, st, store, wizard.Guided)
+	mod, next, done := s2.Resume()
+	if done || mod != m1.ID || next.Step != m1.Steps[2].ID {
+		t.Fatalf("resumed at %s %v done=%v", mod, next, done)
+	}
+	if _, err := s2.Run(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	keyID := s2.Output("access_key_id")
+	// Running every step of the module again adopts what exists.
+	s3 := session(t, st, store, wizard.Guided)
+	for _, step := range m1.Steps {
+		rec, err := s3.Run(ctx, wizard.StepRef{Module: m1.ID, Step: step.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(rec.Summary, "Created") {
+			t.Errorf("re-run of %s created something: %s", step.ID, rec.Summary)
+		}
+	}
+	keys, err := st.AWS.AccessKeys(ctx, s3.Setting("user_name"))
+	if err != nil || len(keys) != 1 || keys[0].ID != keyID {
+		t.Fatalf("after resume and re-run: keys %v (want only %s), %v", keys, keyID, err)
+	}
+	if _, err := s3.Answer(m1.ID, correct(&m1)); err != nil {
+		t.Fatal(err)
+	}
+	s4 := session(t, st, store, wizard.Guided)
+	if s4.ModuleStatus(m1.ID) != wizard.Covered || s4.Covered() != 1 {
+		t.Fatalf("passed check not remembered: %v", s4.ModuleStatus(m1.ID))
+	}
+}
+
+func TestBadSettingIsRefusedAndTheOldValueKept(t *testing.T) {
+	st, store := practice(t)
+	s := session(t, st, store, wizard.Guided)
+	err := s.SetSetting("user_name", "bad name!")
+	if err == nil || !strings.Contains(err.Error(), "characters IAM does not accept") {
+		t.Fatalf("want a validation error, got %v", err)
+	}
+	if s.Setting("user_name") != "delinea-secrets-sync" {
+		t.Fatalf("old value lost: %q", s.Setting("user_name"))
+	}
+}
+
+func TestApplyCoversAllSixModules(t *testing.T) {
+	st, store := practice(t)
+	s := session(t, st, store, wizard.Unattended)
+	var lines []string
+	if err := s.RunAll(context.Background(), func(l string) { lines = append(lines, l) }); err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(lines, "\n"))
+	}
+	if last := lines[len(lines)-1]; last != "modules covered 6/6" {
+		t.Fatalf("last line %q", last)
+	}
+}
