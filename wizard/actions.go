@@ -850,6 +850,7 @@ func runSync(ctx context.Context, r *run) (StepRecord, error) {
 			return rec, err
 		}
 		for _, it := range rep.Items {
+			it.Action = rep.Action
 			rec.Sync = append(rec.Sync, it)
 			if !it.OK {
 				failed = append(failed, fmt.Sprintf("%s %s: %s", it.Direction, it.Name, it.Reason))
@@ -881,6 +882,6 @@ func runSync(ctx context.Context, r *run) (StepRecord, error) {
 		}
 		rec.Facts = append(rec.Facts, Fact{"External secrets in Secret Server", strings.Join(names, ", ")})
 	}
-	rec.Summary = fmt.Sprintf("%d secret operation(s) completed", len(rec.Sync))
+	rec.Summary = fmt.Sprintf("%s: %d secret transfer(s), none failed", strings.Join(ops, ", "), len(rec.Sync))
 	return rec, nil
 }

@@ -165,6 +165,7 @@ type SyncReport struct {
 
 // SyncItem is one secret's outcome.
 type SyncItem struct {
+	Action    string // the operation that moved it: "Pull", "Push" or "Sync"
 	Direction string // "pull" or "push"
 	Name      string
 	OK        bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,19 +151,7 @@ func TestWrongSecretIsRejectedBySignatureCheck(t *testing.T) {
 	c, _ := vaws.New(context.Background(), vaws.Config{Endpoint: sim.URL(), StaticKeyID: id, StaticSecret: wizard.NewSecret("not-the-secret")})
 	_, err := c.CallerIdentity(context.Background())
 	var pe *vaws.PlainError
-	if !errors.As(err, &pe) || !contains(pe.Advice, "signature") {
+	if !errors.As(err, &pe) || !strings.Contains(pe.Advice, "signature") {
 		t.Fatalf("want a signature error, got %v", err)
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(s) >= len(sub) && (s == sub || len(sub) == 0 || indexOf(s, sub) >= 0)
-}
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

@@ -19,6 +19,16 @@ var PracticeSecrets = []string{"practice/app-db-password", "practice/api-token"}
 // PushSecret is the practice Secret Server secret module 6 pushes.
 const PushSecret = sssim.PracticePushSecret
 
+// Endpoints say where a running sandbox listens; `vaultlink sandbox --env-file` writes them so
+// other commands can attach to it.
+type Endpoints struct {
+	AWS          string `json:"aws_endpoint"`
+	SecretServer string `json:"secret_server_url"`
+}
+
+// Endpoints returns where this sandbox listens.
+func (s *Sandbox) Endpoints() Endpoints { return Endpoints{AWS: s.AWS.URL(), SecretServer: s.SS.URL()} }
+
 // Sandbox is a running pair of simulators.
 type Sandbox struct {
 	AWS *awssim.Server

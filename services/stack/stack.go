@@ -13,6 +13,7 @@ import (
 	"github.com/vaultlink/vaultlink/services/keyring"
 	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
+	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/secretserver"
 	"github.com/vaultlink/vaultlink/wizard"
 )
@@ -34,6 +35,8 @@ type Options struct {
 	Audit *audit.Log
 	// Keyring, when set, is used instead of opening the system keyring (tests).
 	Keyring wizard.Keyring
+	// Attach, in practice mode, uses an already running sandbox instead of starting one.
+	Attach *sandbox.Endpoints
 	// PracticeAWS tunes the practice AWS (tests plant values or delays with it).
 	PracticeAWS awssim.Options
 	KeyWait     time.Duration
@@ -43,9 +46,11 @@ type Options struct {
 type Stack struct {
 	Services wizard.Services
 	Practice bool
-	Sandbox  *sandbox.Sandbox
-	AWS      *vaws.Client
-	SS       *secretserver.Client
+	Sandbox  *sandbox.Sandbox // the sandbox this stack started, if any
+	// Endpoints is where practice mode's simulators listen.
+	Endpoints sandbox.Endpoints
+	AWS       *vaws.Client
+	SS        *secretserver.Client
 	// KeyringNotice explains a fall-back to the in-memory store ("" when the system keyring works).
 	KeyringNotice string
 }
@@ -72,15 +77,19 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 	awsConf := vaws.Config{Profile: o.AWSProfile, Region: o.Region, Audit: o.Audit, KeyWait: o.KeyWait}
 	ssConf := secretserver.Config{URL: o.SSURL, Username: o.SSUser, Password: o.SSPassword, Domain: o.SSDomain, Token: o.SSToken, CACert: o.SSCACert, Audit: o.Audit}
 	if o.Practice {
-		sb, err := sandbox.Start(o.PracticeAWS)
-		if err != nil {
-			return nil, err
+		ep := o.Attach
+		if ep == nil {
+			sb, err := sandbox.Start(o.PracticeAWS)
+			if err != nil {
+				return nil, err
+			}
+			st.Sandbox = sb
+			e := sb.Endpoints()
+			ep = &e
 		}
-		st.Sandbox = sb
-		id, secret := sb.AWS.AdminCredentials()
-		awsConf = vaws.Config{Region: sandbox.Region, Endpoint: sb.AWS.URL(), StaticKeyID: id, StaticSecret: wizard.NewSecret(secret), Audit: o.Audit, KeyWait: o.KeyWait}
-		user, pass := sb.SS.Credentials()
-		ssConf = secretserver.Config{URL: sb.SS.URL(), Username: user, Password: wizard.NewSecret(pass), Audit: o.Audit}
+		st.Endpoints = *ep
+		awsConf = vaws.Config{Region: sandbox.Region, Endpoint: ep.AWS, StaticKeyID: awssim.PracticeAdminKeyID, StaticSecret: wizard.NewSecret(awssim.PracticeAdminSecret), Audit: o.Audit, KeyWait: o.KeyWait}
+		ssConf = secretserver.Config{URL: ep.SecretServer, Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword), Audit: o.Audit}
 	}
 	a, err := vaws.New(ctx, awsConf)
 	if err != nil {

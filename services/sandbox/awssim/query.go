@@ -656,6 +656,51 @@ var iamHandlers = map[string]iamHandler{
 		}
 		return res, nil
 	},
+	"AttachUserPolicy": func(s *Server, q url.Values) (any, *apiError) {
+		u, e := s.getUser(q.Get("UserName"))
+		if e != nil {
+			return nil, e
+		}
+		p, e := s.getPolicy(q.Get("PolicyArn"))
+		if e != nil {
+			return nil, e
+		}
+		if !slices.Contains(u.Attached, p.ARN) {
+			if len(u.Attached) >= 10 {
+				return nil, errf(409, "LimitExceeded", "Cannot exceed quota for PoliciesPerUser: 10")
+			}
+			u.Attached = append(u.Attached, p.ARN)
+		}
+		return nil, nil
+	},
+	"DetachUserPolicy": func(s *Server, q url.Values) (any, *apiError) {
+		u, e := s.getUser(q.Get("UserName"))
+		if e != nil {
+			return nil, e
+		}
+		n := len(u.Attached)
+		u.Attached = slices.DeleteFunc(u.Attached, func(a string) bool { return a == q.Get("PolicyArn") })
+		if len(u.Attached) == n {
+			return nil, errf(404, "NoSuchEntity", "Policy %s was not found.", q.Get("PolicyArn"))
+		}
+		return nil, nil
+	},
+	"ListAttachedUserPolicies": func(s *Server, q url.Values) (any, *apiError) {
+		u, e := s.getUser(q.Get("UserName"))
+		if e != nil {
+			return nil, e
+		}
+		res := struct {
+			AttachedPolicies []xmlAttached `xml:"AttachedPolicies>member"`
+			IsTruncated      bool
+		}{}
+		for _, arn := range u.Attached {
+			if p := s.db.Policies[arn]; p != nil {
+				res.AttachedPolicies = append(res.AttachedPolicies, xmlAttached{p.Name, p.ARN})
+			}
+		}
+		return res, nil
+	},
 	"ListEntitiesForPolicy": func(s *Server, q url.Values) (any, *apiError) {
 		p, e := s.getPolicy(q.Get("PolicyArn"))
 		if e != nil {

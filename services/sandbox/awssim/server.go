@@ -28,8 +28,8 @@ import (
 // Options configure a simulator.
 type Options struct {
 	Account string // default 123456789012
-	// AdminKeyID and AdminSecret are the practice operator's credentials: they act like an
-	// account administrator. Generated when empty.
+	// AdminKeyID and AdminSecret are the operator's credentials: they act like an account
+	// administrator. PracticeAdminKeyID/PracticeAdminSecret when empty.
 	AdminKeyID, AdminSecret string
 	// KeyDelay makes new access keys fail authentication for this long after creation, as IAM's
 	// propagation delay does in AWS.
@@ -50,16 +50,21 @@ type Server struct {
 	srv *http.Server
 }
 
+// The practice operator's credentials are fixed and public, like a local emulator's: they
+// open only this simulator on loopback, and a fixed pair lets `vaultlink sandbox` be shared
+// by several commands without passing a secret around.
+const (
+	PracticeAdminKeyID  = "AKIAVAULTLINKPRACTIC"
+	PracticeAdminSecret = "practice-operator-secret-for-loopback-only"
+)
+
 // New makes a simulator with an empty account.
 func New(opts Options) *Server {
 	if opts.Account == "" {
 		opts.Account = "123456789012"
 	}
 	if opts.AdminKeyID == "" {
-		opts.AdminKeyID = "AKIA" + randUpper(16)
-	}
-	if opts.AdminSecret == "" {
-		opts.AdminSecret = randToken(40)
+		opts.AdminKeyID, opts.AdminSecret = PracticeAdminKeyID, PracticeAdminSecret
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -23,7 +23,7 @@ import (
 
 // Options configure a simulator.
 type Options struct {
-	Username, Password string // the practice admin; the password is generated when empty
+	Username, Password string // the practice admin; "practice-admin"/PracticePassword when empty
 	// AWSEndpoint is where vault syncs send AWS calls ("" for AWS itself).
 	AWSEndpoint string
 	TokenTTL    time.Duration // default 20 minutes, as Secret Server's web-services timeout
@@ -42,13 +42,20 @@ type Server struct {
 	srv *http.Server
 }
 
+// PracticePassword is the practice admin's password: fixed and public, like the practice AWS
+// operator's key, because it opens only this simulator on loopback.
+const (
+	PracticeUser     = "practice-admin"
+	PracticePassword = "practice"
+)
+
 // New makes a server with the built-in templates, a practice folder and one practice secret.
 func New(opts Options) *Server {
 	if opts.Username == "" {
-		opts.Username = "practice-admin"
+		opts.Username = PracticeUser
 	}
 	if opts.Password == "" {
-		opts.Password = randHex(12)
+		opts.Password = PracticePassword
 	}
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = 20 * time.Minute

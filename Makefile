@@ -1,0 +1,44 @@
+# VaultLink. A fresh machine needs only `make run` (the wizard, in practice mode) and
+# `make test` (every test); both install what they need first.
+SHELL := /bin/bash
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# One flag set for every GUI build: changing -trimpath, tags or CGO flags recompiles Fyne's
+# cgo OpenGL code (about 4 minutes); -ldflags changes only relink.
+GUI_FLAGS := -trimpath -tags no_metadata -ldflags "-s -w -X main.version=$(VERSION)"
+BIN := build/vaultlink
+export LANG := en_US.UTF-8
+
+.PHONY: deps build run test test-go lint window-check screenshots bench clean
+
+deps:
+	@.ci/deps
+
+build: deps
+	go build $(GUI_FLAGS) -o $(BIN) ./cmd/vaultlink
+
+run: build
+	./$(BIN)
+
+test: deps lint test-go window-check
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	go vet -tags ci ./...
+
+# Unit, service, end-to-end and UI tests (fyne's test driver: -tags ci), with the race
+# detector, against a real Secret Service.
+test-go:
+	.ci/with-keyring go test -race -tags ci -count=1 ./...
+
+# The real window under Xvfb: every page, both themes, and Fyne's thread check.
+window-check: build
+	.ci/window-check $(BIN) build/screenshots
+
+screenshots: window-check
+	@echo "screenshots: build/screenshots/{light,dark}/*.png"
+
+bench:
+	.ci/with-keyring go test -tags ci -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf build

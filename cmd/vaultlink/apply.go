@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/vaultlink/vaultlink/services/audit"
+	"github.com/vaultlink/vaultlink/services/stack"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+func runApply(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	planPath := fs.String("plan", "", "the plan file (YAML): settings by input name; see examples/practice-plan.yaml")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *planPath == "" {
+		fmt.Fprintln(stderr, "vaultlink apply: --plan FILE is required (see examples/practice-plan.yaml)")
+		return 2
+	}
+	plan, err := wizard.LoadPlan(*planPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
+		return 2
+	}
+	switch plan.Mode {
+	case "practice":
+		c.practice = true
+	case "live":
+		c.live = true
+		if c.awsProfile == "" {
+			c.awsProfile = plan.AWS.Profile
+		}
+		if c.region == "" {
+			c.region = plan.AWS.Region
+		}
+		if c.ssURL == "" {
+			c.ssURL, c.ssUser, c.ssDomain, c.ssCACert = plan.SS.URL, plan.SS.Username, plan.SS.Domain, plan.SS.CACert
+		}
+	}
+	if c.practice && c.live {
+		fmt.Fprintln(stderr, "vaultlink apply: choose --practice or --live, not both")
+		return 2
+	}
+	dir, err := c.modeDir()
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
+		return 1
+	}
+	log, err := audit.Open(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
+		return 1
+	}
+	defer log.Close()
+	opts, err := c.stackOptions(log)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	st, err := stack.Build(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
+		return 1
+	}
+	defer st.Close()
+	if st.Practice {
+		fmt.Fprintln(stdout, "PRACTICE mode: built-in simulated AWS and Secret Server on this computer")
+	} else {
+		fmt.Fprintln(stdout, "LIVE mode: changes go to your real AWS account and Secret Server")
+	}
+	if st.KeyringNotice != "" {
+		fmt.Fprintln(stdout, "note:", st.KeyringNotice)
+	}
+	fmt.Fprintln(stdout, "secret access keys go to:", st.Services.Keyring.Name())
+	sess, err := wizard.NewSession(loadGuide(), st.Services, wizard.Store{Path: filepath.Join(dir, "apply-state.json")}, wizard.Unattended)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
+		return 1
+	}
+	if err := sess.ApplySettings(plan.Settings); err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply: the plan has bad settings:\n"+err.Error())
+		return 2
+	}
+	if err := sess.RunAll(ctx, func(line string) { fmt.Fprintln(stdout, line) }); err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,49 @@
+// Command vaultlink is the VaultLink desktop wizard. With no subcommand it opens the window;
+// `apply` runs the same steps unattended from a plan, `sandbox` runs the practice servers
+// alone, and `doctor` checks the keyring, the AWS identity and Secret Server.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is stamped at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "apply":
+			return runApply(args[1:], stdout, stderr)
+		case "sandbox":
+			return runSandbox(args[1:], stdout, stderr)
+		case "doctor":
+			return runDoctor(args[1:], stdout, stderr)
+		case "version", "--version":
+			fmt.Fprintln(stdout, "vaultlink", version)
+			return 0
+		case "help", "-h", "--help":
+			usage(stdout)
+			return 0
+		}
+	}
+	return runGUI(args, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `VaultLink sets up Delinea Secret Server's AWS Secrets Manager integration, step by step.
+
+Usage:
+  vaultlink [flags]                 open the desktop wizard (practice mode unless live settings are given)
+  vaultlink apply --plan FILE       run every step unattended (knowledge checks are skipped)
+  vaultlink sandbox                 run the practice AWS and Secret Server until interrupted
+  vaultlink doctor                  check the keyring, the AWS identity and Secret Server
+  vaultlink version
+
+Run any command with -h for its flags.
+`)
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/services/audit"
+	"github.com/vaultlink/vaultlink/services/sandbox"
+	"github.com/vaultlink/vaultlink/services/stack"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// common are the flags every mode shares.
+type common struct {
+	practice   bool
+	live       bool
+	stateDir   string
+	attach     string
+	awsProfile string
+	region     string
+	ssURL      string
+	ssUser     string
+	ssDomain   string
+	ssCACert   string
+	keyWait    time.Duration
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.practice, "practice", false, "use the built-in practice AWS and Secret Server (the default when no live settings are given)")
+	fs.BoolVar(&c.live, "live", false, "use real AWS and Secret Server")
+	fs.StringVar(&c.stateDir, "state-dir", "", "where progress and the audit log are kept (default: the user config folder)")
+	fs.StringVar(&c.attach, "sandbox", "", "practice mode: attach to the sandbox described by this file (from `vaultlink sandbox --env-file`)")
+	fs.StringVar(&c.awsProfile, "aws-profile", os.Getenv("AWS_PROFILE"), "live mode: AWS profile (shared config, SSO)")
+	fs.StringVar(&c.region, "region", "", "live mode: AWS region (default: the profile's)")
+	fs.StringVar(&c.ssURL, "ss-url", os.Getenv("VAULTLINK_SS_URL"), "live mode: Secret Server URL")
+	fs.StringVar(&c.ssUser, "ss-user", os.Getenv("VAULTLINK_SS_USER"), "live mode: Secret Server user name")
+	fs.StringVar(&c.ssDomain, "ss-domain", os.Getenv("VAULTLINK_SS_DOMAIN"), "live mode: Secret Server domain (AD accounts)")
+	fs.StringVar(&c.ssCACert, "ss-ca-cert", "", "live mode: PEM file of a private CA for Secret Server")
+	fs.DurationVar(&c.keyWait, "key-wait", 2*time.Minute, "how long to wait for a new access key to start working")
+}
+
+// isPractice: practice unless live was asked for, or live settings were given.
+func (c *common) isPractice() bool {
+	if c.practice {
+		return true
+	}
+	return !c.live && c.ssURL == ""
+}
+
+func (c *common) modeDir() (string, error) {
+	dir := c.stateDir
+	if dir == "" {
+		d, err := wizard.DefaultStateDir()
+		if err != nil {
+			return "", err
+		}
+		dir = d
+	}
+	mode := "live"
+	if c.isPractice() {
+		mode = "practice"
+	}
+	return filepath.Join(dir, mode), nil
+}
+
+// stackOptions turns the flags into service settings. The Secret Server password is read from
+// VAULTLINK_SS_PASSWORD, never from a flag (flags show up in process lists).
+func (c *common) stackOptions(log *audit.Log) (stack.Options, error) {
+	o := stack.Options{Practice: c.isPractice(), AWSProfile: c.awsProfile, Region: c.region, SSURL: c.ssURL, SSUser: c.ssUser, SSDomain: c.ssDomain,
+		SSPassword: wizard.NewSecret(os.Getenv("VAULTLINK_SS_PASSWORD")), SSToken: wizard.NewSecret(os.Getenv("VAULTLINK_SS_TOKEN")), Audit: log, KeyWait: c.keyWait}
+	if c.ssCACert != "" {
+		pem, err := os.ReadFile(c.ssCACert)
+		if err != nil {
+			return o, fmt.Errorf("read the CA certificate: %w", err)
+		}
+		o.SSCACert = pem
+	}
+	if c.attach != "" {
+		data, err := os.ReadFile(c.attach)
+		if err != nil {
+			return o, fmt.Errorf("read the sandbox file: %w", err)
+		}
+		var ep sandbox.Endpoints
+		if err := json.Unmarshal(data, &ep); err != nil || ep.AWS == "" || ep.SecretServer == "" {
+			return o, fmt.Errorf("sandbox file %s does not describe a sandbox (want aws_endpoint and secret_server_url)", c.attach)
+		}
+		o.Attach = &ep
+	}
+	if !o.Practice && (o.SSURL == "" || (o.SSUser == "" && o.SSToken.Empty())) {
+		return o, fmt.Errorf("live mode needs a Secret Server URL (--ss-url or VAULTLINK_SS_URL) and a user (--ss-user) with VAULTLINK_SS_PASSWORD, or VAULTLINK_SS_TOKEN")
+	}
+	return o, nil
+}
+
+func loadGuide() *wizard.Guide {
+	g, err := wizard.ParseGuide(assets.Guide)
+	if err != nil {
+		// The guide is embedded and tested; a failure here is a build defect.
+		panic(err)
+	}
+	return g
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vaultlink/vaultlink/services/sandbox"
+	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
+	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
+)
+
+func runSandbox(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	envFile := fs.String("env-file", "", "also write the endpoints to this file (for apply --sandbox)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	sb, err := sandbox.Start(awssim.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink sandbox:", err)
+		return 1
+	}
+	defer sb.Close()
+	ep := sb.Endpoints()
+	if *envFile != "" {
+		data, _ := json.MarshalIndent(ep, "", "  ")
+		if err := os.WriteFile(*envFile, append(data, '\n'), 0o600); err != nil {
+			fmt.Fprintln(stderr, "vaultlink sandbox:", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stdout, "PRACTICE sandbox running (Ctrl-C stops it)\n  AWS (IAM, STS, Secrets Manager): %s  key %s (practice operator; public, loopback only)\n  Secret Server: %s  user %s\n",
+		ep.AWS, awssim.PracticeAdminKeyID, ep.SecretServer, sssim.PracticeUser)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return 0
+}

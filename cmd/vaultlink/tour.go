@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/vaultlink/vaultlink/ui"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// runTour walks the real window through every kind of page, as an admin would (the same UI
+// methods the buttons call), and saves what the window shows after each one. `make
+// screenshots` runs it under Xvfb in the light and dark themes.
+func runTour(u *ui.UI, w fyne.Window, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	n := 0
+	shot := func(name string) error {
+		time.Sleep(500 * time.Millisecond) // let the driver draw the new frame
+		n++
+		path := filepath.Join(dir, fmt.Sprintf("%02d-%s.png", n, name))
+		// What the X server shows of the window is the truth; the GL canvas capture reads a
+		// back buffer that Mesa's software renderer leaves blank after a swap.
+		if imp, err := exec.LookPath("import"); err == nil && os.Getenv("DISPLAY") != "" {
+			if out, err := exec.Command(imp, "-window", w.Title(), path).CombinedOutput(); err != nil {
+				return fmt.Errorf("capture %s: %v: %s", name, err, out)
+			}
+			return nil
+		}
+		var err error
+		fyne.DoAndWait(func() {
+			f, e := os.Create(path)
+			if e != nil {
+				err = e
+				return
+			}
+			defer f.Close()
+			err = png.Encode(f, w.Canvas().Capture())
+		})
+		return err
+	}
+	s := u.Session()
+	g := s.Guide()
+	if err := shot("welcome"); err != nil {
+		return err
+	}
+	for _, m := range g.Modules {
+		for i, st := range m.Steps {
+			ref := wizard.StepRef{Module: m.ID, Step: st.ID}
+			fyne.DoAndWait(func() { u.ShowStep(ref) })
+			if m.Number == 1 && i == 0 || m.Number == 5 && i == 0 {
+				if err := shot(fmt.Sprintf("module%d-step%d-preview", m.Number, i+1)); err != nil {
+					return err
+				}
+			}
+			fyne.DoAndWait(func() { u.RunStep(ref) })
+			u.WaitIdle()
+			if rec := s.StepRecord(ref); rec.Status != wizard.StepDone {
+				return fmt.Errorf("%s: %s", ref, rec.Error)
+			}
+			if m.Number == 1 && i == 2 || m.Number == 3 && i == 0 || m.Number == 6 && i == len(m.Steps)-1 {
+				if err := shot(fmt.Sprintf("module%d-step%d-result", m.Number, i+1)); err != nil {
+					return err
+				}
+			}
+		}
+		fyne.DoAndWait(func() { u.ShowCheck(m.ID) })
+		if m.Number == 1 {
+			if err := shot("module1-check"); err != nil {
+				return err
+			}
+			fyne.DoAndWait(func() { u.Answer(optionText(m, false)) })
+			u.WaitIdle()
+			if err := shot("module1-check-wrong"); err != nil {
+				return err
+			}
+		}
+		fyne.DoAndWait(func() { u.Answer(optionText(m, true)) })
+		u.WaitIdle()
+		if m.Number == 1 || m.Number == 4 {
+			if err := shot(fmt.Sprintf("module%d-check-passed", m.Number)); err != nil {
+				return err
+			}
+		}
+	}
+	fyne.DoAndWait(u.ShowComplete)
+	return shot("complete")
+}
+
+func optionText(m wizard.Module, correct bool) string {
+	for _, o := range m.Check.Options {
+		if o.Correct == correct {
+			return o.Text
+		}
+	}
+	return ""
+}

@@ -1,0 +1,200 @@
+package secretserver_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/vaultlink/vaultlink/services/audit"
+	"github.com/vaultlink/vaultlink/services/sandbox"
+	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
+	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
+	"github.com/vaultlink/vaultlink/services/secretserver"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+func practice(t *testing.T) (*sandbox.Sandbox, *secretserver.Client, string) {
+	t.Helper()
+	sb, err := sandbox.Start(awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	log, err := audit.Open(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	c, err := secretserver.New(secretserver.Config{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword), Audit: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, c, auditPath
+}
+
+// integrationKey makes an IAM user with a key in the practice AWS and, when allowSM, the
+// least-privilege policy, returning the key (what module 1 would hand over).
+func integrationKey(t *testing.T, sb *sandbox.Sandbox, allowSM bool) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	id, secret := sb.AWS.AdminCredentials()
+	cfg := aws.Config{Region: sandbox.Region, Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(sb.AWS.URL())}
+	im := iam.NewFromConfig(cfg)
+	if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("u")}); err != nil {
+		t.Fatal(err)
+	}
+	if allowSM {
+		doc, _ := wizard.LeastPrivilegePolicy(sandbox.Region, sb.AWS.Account(), nil)
+		p, err := im.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("lp"), PolicyDocument: aws.String(doc.JSON())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("u"), PolicyArn: p.Policy.Arn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := im.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("u")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey)
+}
+
+func credentialSecret(t *testing.T, c *secretserver.Client, name, keyID, secret string) wizard.SecretRef {
+	t.Helper()
+	ctx := context.Background()
+	tpl, err := c.FindTemplate(ctx, "Amazon IAM Key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields []wizard.FieldValue
+	values := map[string]string{"username": "u", "access-key": keyID, "secret-key": secret}
+	for _, f := range tpl.Fields {
+		if v, ok := values[f.Slug]; ok {
+			fields = append(fields, wizard.FieldValue{FieldID: f.ID, Slug: f.Slug, Value: wizard.NewSecret(v)})
+		}
+	}
+	ref, err := c.CreateSecret(ctx, wizard.NewSecretServerSecret{Name: name, TemplateID: tpl.ID, FolderID: -1, Fields: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+func TestTemplateIsFoundByExactNameNotSubstring(t *testing.T) {
+	_, c, _ := practice(t)
+	ctx := context.Background()
+	tpl, err := c.FindTemplate(ctx, "amazon iam key")
+	if err != nil || tpl.Name != "Amazon IAM Key" || len(tpl.Fields) < 3 {
+		t.Fatalf("%+v %v", tpl, err)
+	}
+	// "Key" matches several templates by substring; none is named exactly "Key".
+	if _, err := c.FindTemplate(ctx, "Key"); err == nil || !strings.Contains(err.Error(), `no active template named "Key"`) {
+		t.Fatalf("want a clear error, got %v", err)
+	}
+}
+
+func TestSecretRoundTripsThroughTheVendorSDK(t *testing.T) {
+	_, c, auditPath := practice(t)
+	ctx := context.Background()
+	ref := credentialSecret(t, c, "AWS-SecretsManager-Integration", "AKIAEXAMPLE", "s3cret-value")
+	got, err := c.SecretFields(ctx, ref.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got["secret-key"].Equal(wizard.NewSecret("s3cret-value")) || !got["access-key"].Equal(wizard.NewSecret("AKIAEXAMPLE")) {
+		t.Fatal("fields read back differ from what was written")
+	}
+	found, err := c.FindSecret(ctx, "AWS-SecretsManager-Integration", ref.TemplateID, 0)
+	if err != nil || found == nil || found.ID != ref.ID {
+		t.Fatalf("find: %+v %v", found, err)
+	}
+	if again, _ := c.FindSecretByName(ctx, "AWS-SecretsManager"); again != nil {
+		t.Fatal("a prefix must not match a secret name")
+	}
+	data, _ := os.ReadFile(auditPath)
+	if !strings.Contains(string(data), `"operation":"POST /api/v1/secrets"`) || strings.Contains(string(data), "s3cret-value") {
+		t.Fatalf("audit log must name the call and never the value:\n%s", data)
+	}
+}
+
+func TestLinkSettingsSayConnectedOnlyWhenAWSAcceptsTheCredential(t *testing.T) {
+	sb, c, _ := practice(t)
+	ctx := context.Background()
+	id, secret := integrationKey(t, sb, true)
+	good := credentialSecret(t, c, "good", id, secret)
+	ls, err := c.LinkSettings(ctx, good.ID, sandbox.Region)
+	if err != nil || !ls.Connected || len(ls.Vaults) != 1 || ls.Vaults[0].Name != sb.AWS.Account() {
+		t.Fatalf("%+v %v", ls, err)
+	}
+	bad := credentialSecret(t, c, "bad", id, "wrong-secret")
+	ls, err = c.LinkSettings(ctx, bad.ID, sandbox.Region)
+	if err != nil || ls.Connected || !strings.Contains(ls.Message, "SignatureDoesNotMatch") {
+		t.Fatalf("a wrong secret must show the server's reason: %+v %v", ls, err)
+	}
+}
+
+func TestVaultLinkAndSyncReportPerSecret(t *testing.T) {
+	sb, c, _ := practice(t)
+	ctx := context.Background()
+	id, secret := integrationKey(t, sb, true)
+	cred := credentialSecret(t, c, "cred", id, secret)
+	if _, err := c.CreateVault(ctx, wizard.VaultSpec{Name: "not-the-account", DisplayName: "x", Region: sandbox.Region, CredentialSecretID: cred.ID, Active: true}); err == nil ||
+		!strings.Contains(err.Error(), "must match exactly") {
+		t.Fatalf("manual entry with a wrong name must be refused with the reason: %v", err)
+	}
+	v, err := c.CreateVault(ctx, wizard.VaultSpec{Name: sb.AWS.Account(), DisplayName: "AWS", Region: sandbox.Region, CredentialSecretID: cred.ID, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	push, err := c.FindSecretByName(ctx, sandbox.PushSecret)
+	if err != nil || push == nil {
+		t.Fatalf("practice push secret: %v", err)
+	}
+	vs1, err := c.EnsureVaultSecret(ctx, v.ID, push.ID, "team/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs2, err := c.EnsureVaultSecret(ctx, v.ID, push.ID, "team/db")
+	if err != nil || vs2.ID != vs1.ID {
+		t.Fatalf("linking twice must reuse the link: %v", err)
+	}
+	rep, err := c.Sync(ctx, "push", v.ID)
+	if err != nil || len(rep.Items) != 1 || !rep.Items[0].OK || rep.Items[0].Name != "team/db" {
+		t.Fatalf("push report %+v %v", rep, err)
+	}
+	rep, err = c.Sync(ctx, "pull", v.ID)
+	if err != nil || len(rep.Items) != len(sandbox.PracticeSecrets)+1 {
+		t.Fatalf("pull report %+v %v", rep, err)
+	}
+}
+
+func TestSyncWithoutPermissionReportsTheDenialPerSecret(t *testing.T) {
+	sb, c, _ := practice(t)
+	ctx := context.Background()
+	id, secret := integrationKey(t, sb, false) // no Secrets Manager permission at all
+	cred := credentialSecret(t, c, "cred", id, secret)
+	ls, err := c.LinkSettings(ctx, cred.ID, sandbox.Region)
+	if err != nil || ls.Connected || !strings.Contains(ls.Message, "AccessDeniedException") {
+		t.Fatalf("%+v %v", ls, err)
+	}
+}
+
+func TestWrongPasswordIsExplained(t *testing.T) {
+	sb, _, _ := practice(t)
+	c, err := secretserver.New(secretserver.Config{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret("wrong")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Connect(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "refused the sign-in") {
+		t.Fatalf("want an explained sign-in failure, got %v", err)
+	}
+}

@@ -1,0 +1,194 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// ShowWelcome opens the welcome page: what the guide covers, where things happen, and a button
+// to start (or resume).
+func (u *UI) ShowWelcome() {
+	g := u.s.Guide()
+	body := container.NewVBox(heading(g.Title), para(g.BeforeYouBegin))
+	if u.info.Practice {
+		body.Add(section("Practice mode", "Nothing here touches a real account.",
+			para("VaultLink is running its own simulated AWS and Secret Server on this computer. Every step makes real calls to them, so you can learn the integration safely. Configure a live AWS profile and Secret Server URL to work on real accounts.")))
+	} else {
+		body.Add(section("Live mode", "Changes are made in your real accounts.", para("AWS: "+orDefault(u.info.AWSEndpoint, "your AWS configuration")+"\nSecret Server: "+u.info.SSURL)))
+	}
+	where := fmt.Sprintf("The new secret access key goes to %s and is never shown.", u.info.KeyringName)
+	if u.info.KeyringNotice != "" {
+		warn := para("⚠  " + u.info.KeyringNotice)
+		warn.Importance = widget.WarningImportance
+		body.Add(warn)
+	}
+	body.Add(para(where))
+	overview := container.New(&formLayout{})
+	for _, m := range g.Modules {
+		overview.Add(widget.NewLabelWithStyle(fmt.Sprintf("Module %02d", m.Number), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		overview.Add(para(m.Title + " — " + m.Summary))
+	}
+	body.Add(section("Modules", "Each module ends with a knowledge check that unlocks the next.", overview))
+	mod, _, done := u.s.Resume()
+	label := "Start module 1"
+	if u.s.Covered() > 0 || u.s.StepRecord(wizard.StepRef{Module: g.Modules[0].ID, Step: g.Modules[0].Steps[0].ID}).Status != wizard.StepPending {
+		label = "Resume where you left off"
+	}
+	start := widget.NewButtonWithIcon(label, theme.NavigateNextIcon(), func() {
+		if done {
+			u.ShowComplete()
+			return
+		}
+		u.openModule(mod)
+	})
+	start.Importance = widget.HighImportance
+	body.Add(container.NewHBox(start))
+	u.show("welcome", body)
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+// checkPage is a module's knowledge check.
+type checkPage struct {
+	module   string
+	options  []wizard.CheckOption
+	radio    *widget.RadioGroup
+	submit   *widget.Button
+	feedback *widget.Label
+	next     *widget.Button
+}
+
+// ShowCheck opens a module's knowledge check with its answers in a fresh order.
+func (u *UI) ShowCheck(moduleID string) {
+	m, _ := u.s.Guide().Module(moduleID)
+	p := &checkPage{module: moduleID, options: u.s.CheckOptions(moduleID)}
+	u.check = p
+	texts := make([]string, len(p.options))
+	for i, o := range p.options {
+		texts[i] = o.Text
+	}
+	p.radio = widget.NewRadioGroup(texts, func(string) { p.submit.Enable() })
+	p.submit = widget.NewButtonWithIcon("Check answer", theme.ConfirmIcon(), func() { u.Answer(p.radio.Selected) })
+	p.submit.Importance = widget.HighImportance
+	p.submit.Disable()
+	p.feedback = para("")
+	p.feedback.Hide()
+	nextLabel := "Continue to module " + fmt.Sprint(m.Number+1)
+	if m.Number == len(u.s.Guide().Modules) {
+		nextLabel = "Finish the training"
+	}
+	p.next = widget.NewButtonWithIcon(nextLabel, theme.NavigateNextIcon(), func() {
+		if m.Number == len(u.s.Guide().Modules) {
+			u.ShowComplete()
+			return
+		}
+		u.openModule(u.s.Guide().Modules[m.Number].ID)
+	})
+	p.next.Importance = widget.HighImportance
+	p.next.Hide()
+	body := container.NewVBox(
+		widget.NewLabel(fmt.Sprintf("Module %02d · %s", m.Number, m.Title)),
+		heading("Knowledge check"),
+		para(m.Check.Question),
+		p.radio,
+		container.NewHBox(p.submit),
+		p.feedback,
+		container.NewHBox(p.next),
+	)
+	if u.s.ModuleStatus(moduleID) == wizard.Covered {
+		p.feedback.SetText("✓  Passed. " + m.Check.Right)
+		p.feedback.Importance = widget.SuccessImportance
+		p.feedback.Show()
+		p.next.Show()
+	}
+	u.show("check:"+moduleID, body)
+}
+
+// Answer chooses the answer with the given text (as shown) and submits it.
+func (u *UI) Answer(text string) {
+	p := u.check
+	id := ""
+	for _, o := range p.options {
+		if o.Text == text {
+			id = o.ID
+		}
+	}
+	if id == "" {
+		return
+	}
+	if p.radio.Selected != text {
+		p.radio.SetSelected(text)
+	}
+	p.submit.Disable()
+	var res wizard.CheckResult
+	var err error
+	u.background(func() { res, err = u.s.Answer(p.module, id) }, func() {
+		p.feedback.Show()
+		switch {
+		case err != nil:
+			p.feedback.Importance = widget.DangerImportance
+			p.feedback.SetText(err.Error())
+			p.submit.Enable()
+		case res.Correct:
+			p.feedback.Importance = widget.SuccessImportance
+			p.feedback.SetText("✓  " + res.Explanation)
+			p.radio.Disable()
+			p.next.Show()
+		default:
+			p.feedback.Importance = widget.DangerImportance
+			p.feedback.SetText("✗  " + res.Explanation + " Choose again.")
+			p.submit.Enable()
+		}
+		p.feedback.Refresh()
+		u.refreshChrome()
+		u.scrollToEnd()
+	})
+}
+
+// ShowComplete opens the training summary.
+func (u *UI) ShowComplete() {
+	g := u.s.Guide()
+	n := u.s.Covered()
+	title := "Training complete!"
+	if n < len(g.Modules) {
+		title = "Training summary"
+	}
+	body := container.NewVBox(heading(title))
+	if n == len(g.Modules) {
+		body.Add(para("You set up the integration between AWS Secrets Manager and Delinea Secret Server end to end, and passed every knowledge check."))
+	}
+	body.Add(widget.NewLabelWithStyle(fmt.Sprintf("Modules covered %d / %d", n, len(g.Modules)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	topics := container.NewVBox()
+	for _, m := range g.Modules {
+		icon := theme.VisibilityOffIcon()
+		if u.s.ModuleStatus(m.ID) == wizard.Covered {
+			icon = theme.ConfirmIcon()
+		}
+		topics.Add(container.NewHBox(widget.NewIcon(icon), widget.NewLabel(m.Topic)))
+	}
+	body.Add(section("Topics covered", "", topics))
+	facts := container.New(&formLayout{})
+	for _, f := range u.s.Summary() {
+		facts.Add(widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		facts.Add(para(f.Value))
+	}
+	facts.Add(widget.NewLabelWithStyle("Secret access key", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	facts.Add(para("kept in " + u.info.KeyringName + " (never shown)"))
+	body.Add(section("What was set up", "", facts))
+	last := g.Modules[len(g.Modules)-1]
+	if rec := u.s.StepRecord(wizard.StepRef{Module: last.ID, Step: last.Steps[len(last.Steps)-1].ID}); len(rec.Sync) > 0 {
+		body.Add(section("Last sync", "", syncTable(rec.Sync)))
+	}
+	u.show("complete", body)
+}

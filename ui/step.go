@@ -1,0 +1,295 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// stepPage is one step: what happens in the console, the settings, what VaultLink will do,
+// Run, progress, and the verified result.
+type stepPage struct {
+	ref      wizard.StepRef
+	preview  *widget.Label
+	run      *widget.Button
+	cancel   *widget.Button
+	next     *widget.Button
+	progress *widget.ProgressBarInfinite
+	status   *widget.Label
+	result   *fyne.Container
+	inputs   []fyne.Disableable
+	invalid  map[string]bool // inputs whose shown value is not valid (and so not stored)
+}
+
+func heading(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// section is a titled block: a sub-heading, an optional one-line note, then the content.
+// (widget.Card's heading-size titles crowd a page of several sections.)
+func section(title, note string, content fyne.CanvasObject) fyne.CanvasObject {
+	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	box := container.NewVBox(widget.NewSeparator(), t)
+	if note != "" {
+		n := para(note)
+		n.Importance = widget.LowImportance
+		box.Add(n)
+	}
+	box.Add(content)
+	return box
+}
+
+func para(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// ShowStep opens a step's page.
+func (u *UI) ShowStep(ref wizard.StepRef) {
+	m, _ := u.s.Guide().Module(ref.Module)
+	idx := 0
+	for i, st := range m.Steps {
+		if st.ID == ref.Step {
+			idx = i
+		}
+	}
+	step := m.Steps[idx]
+	p := &stepPage{ref: ref, invalid: map[string]bool{}}
+	u.step = p
+
+	body := container.NewVBox(
+		widget.NewLabel(fmt.Sprintf("Module %02d · %s", m.Number, m.Title)),
+		heading(fmt.Sprintf("Step %d of %d: %s", idx+1, len(m.Steps), step.Title)),
+		container.NewHBox(widget.NewIcon(theme.InfoIcon()), widget.NewLabelWithStyle("In the console: "+step.Where, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})),
+	)
+	for _, e := range step.Explain {
+		body.Add(para("•  " + e))
+	}
+	if len(step.Inputs) > 0 {
+		form := container.New(&formLayout{})
+		for _, in := range step.Inputs {
+			form.Add(widget.NewLabel(in.Label))
+			form.Add(u.inputWidget(p, in))
+		}
+		body.Add(section("Settings", "", form))
+	}
+	p.preview = para("")
+	p.preview.TextStyle = fyne.TextStyle{Monospace: true}
+	body.Add(section("What VaultLink will do", "", p.preview))
+
+	p.run = widget.NewButtonWithIcon("Run step", theme.MediaPlayIcon(), func() { u.RunStep(ref) })
+	p.run.Importance = widget.HighImportance
+	p.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { u.cancelRun() })
+	p.cancel.Hide()
+	p.next = widget.NewButtonWithIcon(u.nextLabel(m, idx), theme.NavigateNextIcon(), func() { u.afterStep(m, idx) })
+	p.progress = widget.NewProgressBarInfinite()
+	p.progress.Stop()
+	p.progress.Hide()
+	p.status = para("")
+	p.result = container.NewVBox()
+	body.Add(container.NewHBox(p.run, p.cancel, p.next))
+	body.Add(p.progress)
+	body.Add(p.status)
+	body.Add(p.result)
+
+	u.show("step:"+ref.String(), body)
+	u.refreshStep()
+}
+
+func (u *UI) nextLabel(m *wizard.Module, idx int) string {
+	if idx+1 < len(m.Steps) {
+		return "Next step"
+	}
+	return "Knowledge check"
+}
+
+func (u *UI) afterStep(m *wizard.Module, idx int) {
+	if idx+1 < len(m.Steps) {
+		u.ShowStep(wizard.StepRef{Module: m.ID, Step: m.Steps[idx+1].ID})
+		return
+	}
+	u.ShowCheck(m.ID)
+}
+
+// inputWidget renders one setting; a bad value shows the reason under the field and is not
+// stored, so nothing typed is lost and nothing invalid reaches AWS.
+func (u *UI) inputWidget(p *stepPage, in wizard.Input) fyne.CanvasObject {
+	problem := widget.NewLabel("")
+	problem.Importance = widget.DangerImportance
+	problem.Wrapping = fyne.TextWrapWord
+	problem.Hide()
+	report := func(err error) {
+		p.invalid[in.Name] = err != nil
+		if err != nil {
+			problem.SetText(err.Error())
+			problem.Show()
+		} else {
+			problem.Hide()
+		}
+		u.refreshStep()
+	}
+	var w fyne.CanvasObject
+	if in.Kind == "choice" {
+		sel := widget.NewSelect(in.Options, nil)
+		sel.SetSelected(u.s.Setting(in.Name))
+		sel.OnChanged = func(v string) { report(u.s.SetSetting(in.Name, v)) }
+		p.inputs = append(p.inputs, sel)
+		w = sel
+	} else {
+		e := widget.NewEntry()
+		e.SetText(u.s.Setting(in.Name))
+		e.OnChanged = func(v string) { report(u.s.SetSetting(in.Name, v)) }
+		p.inputs = append(p.inputs, e)
+		w = e
+	}
+	return container.NewVBox(w, problem)
+}
+
+// refreshStep updates the preview and the buttons from the session.
+func (u *UI) refreshStep() {
+	p := u.step
+	if p == nil || u.current != "step:"+p.ref.String() {
+		return
+	}
+	lines, err := u.s.Preview(p.ref)
+	if err != nil {
+		lines = []string{err.Error()}
+	}
+	p.preview.SetText(strings.Join(lines, "\n"))
+	rec := u.s.StepRecord(p.ref)
+	bad := false
+	for _, b := range p.invalid {
+		bad = bad || b
+	}
+	switch why := u.s.CanRun(p.ref); {
+	case why != nil:
+		p.run.Disable()
+		p.status.SetText(why.Error())
+	case bad:
+		// What is on screen is not what would run: fix the field first.
+		p.run.Disable()
+	default:
+		p.run.Enable()
+	}
+	if rec.Status == wizard.StepDone {
+		p.next.Enable()
+		p.run.SetText("Run again")
+	} else {
+		p.next.Disable()
+	}
+	u.renderResult(p, rec)
+}
+
+// RunStep runs the step off the UI goroutine, showing progress, and shows the outcome.
+func (u *UI) RunStep(ref wizard.StepRef) {
+	p := u.step
+	ctx, cancel := context.WithCancel(context.Background())
+	u.mu.Lock()
+	u.cancel = cancel
+	u.mu.Unlock()
+	p.run.Disable()
+	p.next.Disable()
+	for _, in := range p.inputs {
+		in.Disable()
+	}
+	p.cancel.Show()
+	p.progress.Show()
+	p.progress.Start()
+	p.status.SetText("Running…")
+	var err error
+	u.background(func() {
+		_, err = u.s.Run(ctx, ref)
+	}, func() {
+		cancel()
+		p.progress.Stop()
+		p.progress.Hide()
+		p.cancel.Hide()
+		for _, in := range p.inputs {
+			in.Enable()
+		}
+		if err != nil {
+			p.status.SetText("")
+		} else {
+			p.status.SetText("Done and verified.")
+		}
+		u.refreshStep()
+		u.refreshChrome()
+		u.scrollToEnd()
+	})
+}
+
+func (u *UI) cancelRun() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.cancel != nil {
+		u.cancel()
+	}
+}
+
+func (u *UI) renderResult(p *stepPage, rec wizard.StepRecord) {
+	p.result.Objects = nil
+	switch rec.Status {
+	case wizard.StepPending:
+	case wizard.StepFailed:
+		msg := para("✗  " + rec.Error)
+		msg.Importance = widget.DangerImportance
+		p.result.Add(section("Not done yet", "Fix what the message says, then Run again. Nothing you entered is lost.", msg))
+	case wizard.StepDone:
+		ok := widget.NewLabelWithStyle("✓  "+rec.Summary, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		ok.Importance = widget.SuccessImportance
+		ok.Wrapping = fyne.TextWrapWord
+		p.result.Add(ok)
+	}
+	if len(rec.Facts) > 0 {
+		grid := container.New(&formLayout{})
+		for _, f := range rec.Facts {
+			grid.Add(widget.NewLabelWithStyle(f.Label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+			v := para(f.Value)
+			if strings.Contains(f.Value, "\n") {
+				v.TextStyle = fyne.TextStyle{Monospace: true}
+			}
+			grid.Add(v)
+		}
+		p.result.Add(section("Result", "", grid))
+	}
+	if len(rec.Sync) > 0 {
+		p.result.Add(section("Synced secrets", "", syncTable(rec.Sync)))
+	}
+	p.result.Refresh()
+}
+
+func syncTable(items []wizard.SyncItem) fyne.CanvasObject {
+	grid := container.NewGridWithColumns(4,
+		widget.NewLabelWithStyle("Operation", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle("Direction", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle("Secret", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle("Outcome", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	for _, it := range items {
+		outcome := widget.NewLabel("✓ synced")
+		outcome.Importance = widget.SuccessImportance
+		if !it.OK {
+			outcome = para("✗ " + it.Reason)
+			outcome.Importance = widget.DangerImportance
+		}
+		dir := "AWS → Secret Server (pull)"
+		if it.Direction == "push" {
+			dir = "Secret Server → AWS (push)"
+		}
+		grid.Add(widget.NewLabel(it.Action))
+		grid.Add(widget.NewLabel(dir))
+		grid.Add(widget.NewLabel(it.Name))
+		grid.Add(outcome)
+	}
+	return grid
+}

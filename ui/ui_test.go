@@ -1,0 +1,139 @@
+package ui_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/stack"
+	"github.com/vaultlink/vaultlink/ui"
+	"github.com/vaultlink/vaultlink/ui/uitest"
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, err := wizard.ParseGuide(assets.Guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1180, 780))
+	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()})
+	return u, w
+}
+
+func option(m wizard.Module, correct bool) string {
+	for _, o := range m.Check.Options {
+		if o.Correct == correct {
+			return o.Text
+		}
+	}
+	return ""
+}
+
+func TestModuleOneThroughTheWindowUnlocksModuleTwo(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	m1 := u.Session().Guide().Modules[0]
+
+	if !uitest.Shows(c, "PRACTICE") || !uitest.Shows(c, "Modules covered 0 / 6") {
+		t.Fatal("the practice badge and the progress counter must be visible")
+	}
+	if !uitest.Button(t, c, "02  Create Secret in Secret Server").Disabled() {
+		t.Fatal("module 2 must start locked")
+	}
+	uitest.Tap(t, c, "Start module 1")
+	for i := range m1.Steps {
+		if u.Current() != "step:"+m1.ID+"/"+m1.Steps[i].ID {
+			t.Fatalf("expected step %d, on %s", i+1, u.Current())
+		}
+		uitest.Tap(t, c, "Run step")
+		u.WaitIdle()
+		if !uitest.Shows(c, "✓") {
+			t.Fatalf("step %d shows no result:\n%s", i+1, strings.Join(uitest.Text(c), " | "))
+		}
+		if i < len(m1.Steps)-1 {
+			uitest.Tap(t, c, "Next step")
+		}
+	}
+	if !uitest.Shows(c, "stored in "+keyring.NewMemory().Name()) {
+		t.Fatal("the access key step must say where the secret went")
+	}
+	uitest.Tap(t, c, "Knowledge check")
+
+	uitest.Radio(t, c).SetSelected(option(m1, false))
+	uitest.Tap(t, c, "Check answer")
+	u.WaitIdle()
+	if !uitest.Shows(c, "Choose again") {
+		t.Fatal("a wrong answer must explain and ask again")
+	}
+	if !uitest.Button(t, c, "02  Create Secret in Secret Server").Disabled() {
+		t.Fatal("a wrong answer must not unlock module 2")
+	}
+
+	uitest.Radio(t, c).SetSelected(option(m1, true))
+	uitest.Tap(t, c, "Check answer")
+	u.WaitIdle()
+	if !uitest.Shows(c, "Modules covered 1 / 6") {
+		t.Fatal("passing module 1 must count it as covered")
+	}
+	if uitest.Button(t, c, "02  Create Secret in Secret Server").Disabled() {
+		t.Fatal("passing module 1's check must unlock module 2")
+	}
+	uitest.Tap(t, c, "Continue to module 2")
+	if u.Current() != "step:ss-secret/choose-template" {
+		t.Fatalf("on %s after continuing", u.Current())
+	}
+}
+
+func TestABadSettingIsExplainedAndNotStored(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	uitest.Tap(t, c, "Start module 1")
+	var entry *widget.Entry
+	uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && entry == nil {
+			entry = e
+		}
+	})
+	if entry == nil {
+		t.Fatal("no entry on the first step")
+	}
+	entry.SetText("")
+	test.Type(entry, "delinea sync!")
+	if !uitest.Shows(c, "characters IAM does not accept") {
+		t.Fatal("a bad user name must be explained under the field")
+	}
+	if got := entry.Text; got != "delinea sync!" {
+		t.Fatalf("typed text lost: %q", got)
+	}
+	if got := u.Session().Setting("user_name"); got == "delinea sync!" {
+		t.Fatal("a bad value must not be stored")
+	}
+	if !uitest.Button(t, c, "Run step").Disabled() {
+		t.Fatal("Run must wait until the field is valid: what is shown is not what would run")
+	}
+	entry.SetText("delinea-sync")
+	if uitest.Button(t, c, "Run step").Disabled() || u.Session().Setting("user_name") != "delinea-sync" {
+		t.Fatal("a corrected value must be stored and enable Run")
+	}
+}
