@@ -19,13 +19,14 @@ import (
 
 // Info is what the window tells the admin about where things happen.
 type Info struct {
-	Practice      bool
-	KeyringName   string
-	KeyringNotice string // why secrets are kept in memory only, if they are
-	AWSEndpoint   string
-	SSURL         string
-	StatePath     string
-	AuditPath     string
+	Practice       bool
+	KeyringName    string
+	KeyringNotice  string // why secrets are kept in memory only, if they are
+	PracticeNotice string // why practice progress started over, if it did
+	AWSEndpoint    string
+	SSURL          string
+	StatePath      string
+	AuditPath      string
 }
 
 // UI is the main window's content and navigation.

@@ -23,10 +23,12 @@ func (u *UI) ShowWelcome() {
 		body.Add(section("Live mode", "Changes are made in your real accounts.", para("AWS: "+orDefault(u.info.AWSEndpoint, "your AWS configuration")+"\nSecret Server: "+u.info.SSURL)))
 	}
 	where := fmt.Sprintf("The new secret access key goes to %s and is never shown.", u.info.KeyringName)
-	if u.info.KeyringNotice != "" {
-		warn := para("⚠  " + u.info.KeyringNotice)
-		warn.Importance = widget.WarningImportance
-		body.Add(warn)
+	for _, n := range []string{u.info.KeyringNotice, u.info.PracticeNotice} {
+		if n != "" {
+			warn := para("⚠  " + n)
+			warn.Importance = widget.WarningImportance
+			body.Add(warn)
+		}
 	}
 	body.Add(para(where))
 	overview := container.New(&formLayout{})

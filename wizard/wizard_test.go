@@ -16,7 +16,7 @@ import (
 
 // practice builds the real practice stack (simulated AWS and Secret Server on loopback) with
 // an in-memory keyring, and a guided session whose state lives in dir.
-func practice(t *testing.T) (*stack.Stack, wizard.Store) {
+func practice(t testing.TB) (*stack.Stack, wizard.Store) {
 	t.Helper()
 	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second})
 	if err != nil {
@@ -26,7 +26,7 @@ func practice(t *testing.T) (*stack.Stack, wizard.Store) {
 	return st, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}
 }
 
-func guide(t *testing.T) *wizard.Guide {
+func guide(t testing.TB) *wizard.Guide {
 	t.Helper()
 	g, err := wizard.ParseGuide(assets.Guide)
 	if err != nil {

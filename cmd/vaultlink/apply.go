@@ -67,6 +67,7 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 2
 	}
+	opts.PracticeData = c.practiceDataFile(dir, "apply-practice-data.enc")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	st, err := stack.Build(ctx, opts)
@@ -75,6 +76,7 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
+	statePath := filepath.Join(dir, "apply-state.json")
 	if st.Practice {
 		fmt.Fprintln(stdout, "PRACTICE mode: built-in simulated AWS and Secret Server on this computer")
 	} else {
@@ -83,8 +85,11 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	if st.KeyringNotice != "" {
 		fmt.Fprintln(stdout, "note:", st.KeyringNotice)
 	}
+	if n := alignPractice(st, statePath); n != "" {
+		fmt.Fprintln(stdout, "note:", n)
+	}
 	fmt.Fprintln(stdout, "secret access keys go to:", st.Services.Keyring.Name())
-	sess, err := wizard.NewSession(loadGuide(), st.Services, wizard.Store{Path: filepath.Join(dir, "apply-state.json")}, wizard.Unattended)
+	sess, err := wizard.NewSession(loadGuide(), st.Services, wizard.Store{Path: statePath}, wizard.Unattended)
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 1
@@ -93,6 +98,7 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vaultlink apply: the plan has bad settings:\n"+err.Error())
 		return 2
 	}
+	savePracticeAfterEachStep(st, sess, stderr)
 	if err := sess.RunAll(ctx, func(line string) { fmt.Fprintln(stdout, line) }); err != nil {
 		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 1

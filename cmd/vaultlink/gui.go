@@ -91,19 +91,29 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 		log.Close()
 		return nil, nil, err
 	}
+	opts.PracticeData = c.practiceDataFile(dir, "practice-data.enc")
 	st, err := stack.Build(context.Background(), opts)
 	if err != nil {
 		log.Close()
 		return nil, nil, err
 	}
 	statePath := filepath.Join(dir, "state.json")
+	practiceNotice := alignPractice(st, statePath)
 	sess, err := wizard.NewSession(loadGuide(), st.Services, wizard.Store{Path: statePath}, wizard.Guided)
 	if err != nil {
 		st.Close()
 		log.Close()
 		return nil, nil, err
 	}
-	info := ui.Info{Practice: st.Practice, KeyringName: st.Services.Keyring.Name(), KeyringNotice: st.KeyringNotice,
+	savePracticeAfterEachStep(st, sess, os.Stderr)
+	info := ui.Info{Practice: st.Practice, KeyringName: st.Services.Keyring.Name(), KeyringNotice: st.KeyringNotice, PracticeNotice: practiceNotice,
 		StatePath: statePath, AuditPath: log.Path(), SSURL: st.SS.URL(), AWSEndpoint: st.AWS.Endpoint()}
-	return ui.New(w, sess, info), func() { st.Close(); log.Close() }, nil
+	closeFn := func() {
+		if err := st.SavePractice(); err != nil {
+			fmt.Fprintln(os.Stderr, "vaultlink: keep practice data:", err)
+		}
+		st.Close()
+		log.Close()
+	}
+	return ui.New(w, sess, info), closeFn, nil
 }

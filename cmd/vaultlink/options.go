@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -104,4 +105,45 @@ func loadGuide() *wizard.Guide {
 		panic(err)
 	}
 	return g
+}
+
+// practiceDataFile is where practice mode keeps its simulators' data for a state file: only
+// when this process runs the simulators itself.
+func (c *common) practiceDataFile(dir, name string) string {
+	if !c.isPractice() || c.attach != "" {
+		return ""
+	}
+	return filepath.Join(dir, name)
+}
+
+// alignPractice keeps practice progress and practice servers in step: when the servers start
+// empty, earlier progress would point at things that no longer exist, so it is set aside
+// (renamed, not deleted) and the admin is told.
+func alignPractice(st *stack.Stack, statePath string) string {
+	if !st.Practice || st.Sandbox == nil || st.PracticeRestored {
+		return st.PracticeNotice
+	}
+	if _, err := os.Stat(statePath); err != nil {
+		return st.PracticeNotice
+	}
+	if err := os.Rename(statePath, statePath+".previous"); err != nil {
+		return "practice progress could not be reset: " + err.Error()
+	}
+	why := st.PracticeNotice
+	if why == "" {
+		why = "practice data is not kept without a system keyring"
+	}
+	return "Practice progress starts over (" + why + "); the earlier progress file was kept as " + filepath.Base(statePath) + ".previous."
+}
+
+// savePracticeAfterEachStep writes the practice servers' data whenever a step or answer is
+// recorded, so a crash or restart resumes with servers that match the progress.
+func savePracticeAfterEachStep(st *stack.Stack, sess *wizard.Session, stderr io.Writer) {
+	sess.Subscribe(func(e wizard.Event) {
+		if e.Level == "done" || e.Level == "error" {
+			if err := st.SavePractice(); err != nil {
+				fmt.Fprintln(stderr, "vaultlink: keep practice data:", err)
+			}
+		}
+	})
 }

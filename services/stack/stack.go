@@ -5,6 +5,8 @@ package stack
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +37,9 @@ type Options struct {
 	Audit *audit.Log
 	// Keyring, when set, is used instead of opening the system keyring (tests).
 	Keyring wizard.Keyring
+	// PracticeData, in practice mode, is where the simulators' data is kept between runs
+	// (encrypted; the key is in the system keyring). Empty: nothing is kept.
+	PracticeData string
 	// Attach, in practice mode, uses an already running sandbox instead of starting one.
 	Attach *sandbox.Endpoints
 	// PracticeAWS tunes the practice AWS (tests plant values or delays with it).
@@ -53,6 +58,50 @@ type Stack struct {
 	SS        *secretserver.Client
 	// KeyringNotice explains a fall-back to the in-memory store ("" when the system keyring works).
 	KeyringNotice string
+	// PracticeRestored says the practice servers came back with the data of an earlier run;
+	// PracticeNotice says why not, when there was data that could not be used.
+	PracticeRestored bool
+	PracticeNotice   string
+
+	practiceData string
+	practiceKey  []byte
+}
+
+// practiceKeyRef is the keyring entry holding the key of the practice data file.
+const practiceKeyRef = "practice-data-key"
+
+// restorePractice loads the practice servers' saved data, creating the key on first use.
+func (s *Stack) restorePractice(path string, kr wizard.Keyring, memoryOnly bool) {
+	if memoryOnly {
+		return // without a keyring there is nowhere safe for the key, so nothing is kept
+	}
+	if k, err := kr.Load(practiceKeyRef); err == nil {
+		s.practiceKey, _ = base64.StdEncoding.DecodeString(k.Reveal())
+	}
+	if len(s.practiceKey) != 32 {
+		s.practiceKey = sandbox.NewKey()
+		if err := kr.Store(practiceKeyRef, wizard.NewSecret(base64.StdEncoding.EncodeToString(s.practiceKey))); err != nil {
+			s.PracticeNotice = "practice progress cannot be kept between runs: " + err.Error()
+			return
+		}
+	}
+	s.practiceData = path
+	switch err := s.Sandbox.Load(path, s.practiceKey); {
+	case err == nil:
+		s.PracticeRestored = true
+	case errors.Is(err, sandbox.ErrNoSnapshot):
+	default:
+		s.PracticeNotice = "practice servers started empty: " + err.Error()
+	}
+}
+
+// SavePractice writes the practice servers' data (encrypted) so the next run resumes; it does
+// nothing outside practice mode or without a system keyring.
+func (s *Stack) SavePractice() error {
+	if s.Sandbox == nil || s.practiceData == "" {
+		return nil
+	}
+	return s.Sandbox.Save(s.practiceData, s.practiceKey)
 }
 
 // Build starts (practice) or connects (live) and returns the services.
@@ -62,6 +111,7 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 		o.Audit = audit.Discard()
 	}
 	kr := o.Keyring
+	memoryOnly := false
 	if kr == nil {
 		sys, err := keyring.Open(o.Practice)
 		if err != nil {
@@ -70,6 +120,7 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 			}
 			st.KeyringNotice = "No system keyring is reachable, so practice secrets are kept in memory only: " + err.Error()
 			kr = keyring.NewMemory()
+			memoryOnly = true
 		} else {
 			kr = sys
 		}
@@ -84,6 +135,9 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 				return nil, err
 			}
 			st.Sandbox = sb
+			if o.PracticeData != "" {
+				st.restorePractice(o.PracticeData, kr, memoryOnly)
+			}
 			e := sb.Endpoints()
 			ep = &e
 		}

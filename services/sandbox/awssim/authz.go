@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // statement is one policy statement in its evaluated form.
@@ -62,6 +63,16 @@ func globMatch(pattern, value string, fold bool) bool {
 	if fold {
 		pattern, value = strings.ToLower(pattern), strings.ToLower(value)
 	}
+	return globRegexp(pattern).MatchString(value)
+}
+
+// globs caches compiled patterns: the same few policy patterns are evaluated on every request.
+var globs sync.Map // pattern → *regexp.Regexp
+
+func globRegexp(pattern string) *regexp.Regexp {
+	if re, ok := globs.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	for _, r := range pattern {
@@ -75,8 +86,9 @@ func globMatch(pattern, value string, fold bool) bool {
 		}
 	}
 	b.WriteString("$")
-	ok, _ := regexp.MatchString(b.String(), value)
-	return ok
+	re := regexp.MustCompile(b.String())
+	globs.Store(pattern, re)
+	return re
 }
 
 func anyMatch(patterns []string, v string, fold bool) bool {

@@ -1,6 +1,9 @@
 package sssim
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 type templateField struct {
 	SecretTemplateFieldID int    `json:"secretTemplateFieldId"`
@@ -172,4 +175,25 @@ func (s *Server) SeedSecret(name, username, password string) int {
 	}
 	s.db.Secrets[sec.ID] = sec
 	return sec.ID
+}
+
+// Snapshot encodes the server's data (secret values included: the caller must protect it).
+// Tokens are not kept: a restored server asks clients to sign in again.
+func (s *Server) Snapshot() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return json.Marshal(s.db)
+}
+
+// Restore replaces the server's data with a snapshot.
+func (s *Server) Restore(data []byte) error {
+	db := newDatabase()
+	if err := json.Unmarshal(data, db); err != nil {
+		return err
+	}
+	db.Tokens = map[string]time.Time{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.db = db
+	return nil
 }

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func applyOwnSandbox(t *testing.T, stateDir string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"apply", "--practice", "--state-dir", stateDir, "--plan", "../../examples/practice-plan.yaml"}, &out, &errb); code != 0 {
+		t.Fatalf("apply exited %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+// Practice mode's servers live in this process; their data is kept (encrypted, key in the
+// keyring) so that a restart resumes with servers that match the saved progress.
+func TestPracticeResumesAcrossRestarts(t *testing.T) {
+	requireKeyring(t)
+	dir := t.TempDir()
+	first := applyOwnSandbox(t, dir)
+	if !strings.Contains(first, "Created IAM user") {
+		t.Fatalf("first run:\n%s", first)
+	}
+	data := filepath.Join(dir, "practice", "apply-practice-data.enc")
+	raw, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("delinea-secrets-sync")) {
+		t.Fatal("practice data must be stored encrypted")
+	}
+	second := applyOwnSandbox(t, dir)
+	if strings.Contains(second, "Created") || !strings.Contains(second, "already existed") || !strings.Contains(second, "Access key reused") {
+		t.Fatalf("a restarted practice run must find what the first made:\n%s", second)
+	}
+
+	// Damaged data: the servers start empty, the old progress is set aside, and the admin is told.
+	os.WriteFile(data, []byte("garbage"), 0o600)
+	third := applyOwnSandbox(t, dir)
+	if !strings.Contains(third, "Practice progress starts over") || !strings.Contains(third, "Created IAM user") {
+		t.Fatalf("after damaged practice data:\n%s", third)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "practice", "apply-state.json.previous")); err != nil {
+		t.Fatalf("earlier progress must be kept aside: %v", err)
+	}
+}
