@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -117,7 +118,7 @@ func (u *UI) refreshChrome() {
 		if st == wizard.Locked {
 			label += " (locked)"
 		}
-		active := u.current == "check:"+id || (len(u.current) > 5 && u.current[:5] == "step:" && u.step != nil && u.step.ref.Module == id)
+		active := u.current == "check:"+id || (strings.HasPrefix(u.current, "step:") && u.step != nil && u.step.ref.Module == id)
 		objs = append(objs, u.navButton(label, icon, active, st != wizard.Locked, func() { u.openModule(id) }))
 	}
 	_, _, done := u.s.Resume()

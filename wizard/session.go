@@ -227,9 +227,8 @@ func (s *Session) NextStep(moduleID string) (StepRef, bool) {
 // Resume returns where the admin left off: the first module not covered, and its next step
 // (empty when only the check remains). Done is true when every module is covered.
 func (s *Session) Resume() (moduleID string, step StepRef, done bool) {
-	for i, m := range s.guide.Modules {
+	for _, m := range s.guide.Modules {
 		if s.ModuleStatus(m.ID) != Covered {
-			_ = i
 			ref, _ := s.NextStep(m.ID)
 			return m.ID, ref, false
 		}

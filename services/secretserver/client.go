@@ -72,15 +72,13 @@ func (c *Client) URL() string { return c.base }
 // call sends one request through delinea-common and decodes a 2xx JSON answer into out. The
 // body of a failed call is reduced to the server's message; it is never logged whole.
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
-	var body *bytes.Reader
 	req := delinea.Request{Method: method, Path: path}
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
-		req.Body = body
+		req.Body = bytes.NewReader(b)
 	}
 	op := method + " " + strings.SplitN(path, "?", 2)[0]
 	resp, err := c.api.DoBufferedResponse(ctx, req, 8<<20)

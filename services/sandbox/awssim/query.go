@@ -272,7 +272,83 @@ func validName(kind, v string, max int) *apiError {
 
 type iamHandler func(s *Server, q url.Values) (any, *apiError)
 
+// attachments returns the policy list of the user or group the request names.
+func (s *Server) attachments(q url.Values, kind string) (*[]string, *apiError) {
+	if kind == "User" {
+		u, e := s.getUser(q.Get("UserName"))
+		if e != nil {
+			return nil, e
+		}
+		return &u.Attached, nil
+	}
+	g, e := s.getGroup(q.Get("GroupName"))
+	if e != nil {
+		return nil, e
+	}
+	return &g.Attached, nil
+}
+
+func attachPolicy(kind string) iamHandler {
+	return func(s *Server, q url.Values) (any, *apiError) {
+		list, e := s.attachments(q, kind)
+		if e != nil {
+			return nil, e
+		}
+		p, e := s.getPolicy(q.Get("PolicyArn"))
+		if e != nil {
+			return nil, e
+		}
+		if !slices.Contains(*list, p.ARN) {
+			if len(*list) >= 10 {
+				return nil, errf(409, "LimitExceeded", "Cannot exceed quota for PoliciesPer%s: 10", kind)
+			}
+			*list = append(*list, p.ARN)
+		}
+		return nil, nil
+	}
+}
+
+func detachPolicy(kind string) iamHandler {
+	return func(s *Server, q url.Values) (any, *apiError) {
+		list, e := s.attachments(q, kind)
+		if e != nil {
+			return nil, e
+		}
+		n := len(*list)
+		*list = slices.DeleteFunc(*list, func(a string) bool { return a == q.Get("PolicyArn") })
+		if len(*list) == n {
+			return nil, errf(404, "NoSuchEntity", "Policy %s was not found.", q.Get("PolicyArn"))
+		}
+		return nil, nil
+	}
+}
+
+func listAttached(kind string) iamHandler {
+	return func(s *Server, q url.Values) (any, *apiError) {
+		list, e := s.attachments(q, kind)
+		if e != nil {
+			return nil, e
+		}
+		res := struct {
+			AttachedPolicies []xmlAttached `xml:"AttachedPolicies>member"`
+			IsTruncated      bool
+		}{}
+		for _, arn := range *list {
+			if p := s.db.Policies[arn]; p != nil {
+				res.AttachedPolicies = append(res.AttachedPolicies, xmlAttached{p.Name, p.ARN})
+			}
+		}
+		return res, nil
+	}
+}
+
 var iamHandlers = map[string]iamHandler{
+	"AttachUserPolicy":          attachPolicy("User"),
+	"DetachUserPolicy":          detachPolicy("User"),
+	"ListAttachedUserPolicies":  listAttached("User"),
+	"AttachGroupPolicy":         attachPolicy("Group"),
+	"DetachGroupPolicy":         detachPolicy("Group"),
+	"ListAttachedGroupPolicies": listAttached("Group"),
 	"CreateUser": func(s *Server, q url.Values) (any, *apiError) {
 		name := q.Get("UserName")
 		if e := validName("userName", name, 64); e != nil {
@@ -610,96 +686,6 @@ var iamHandlers = map[string]iamHandler{
 		}
 		delete(s.db.Policies, p.ARN)
 		return nil, nil
-	},
-	"AttachGroupPolicy": func(s *Server, q url.Values) (any, *apiError) {
-		g, e := s.getGroup(q.Get("GroupName"))
-		if e != nil {
-			return nil, e
-		}
-		p, e := s.getPolicy(q.Get("PolicyArn"))
-		if e != nil {
-			return nil, e
-		}
-		if !slices.Contains(g.Attached, p.ARN) {
-			if len(g.Attached) >= 10 {
-				return nil, errf(409, "LimitExceeded", "Cannot exceed quota for PoliciesPerGroup: 10")
-			}
-			g.Attached = append(g.Attached, p.ARN)
-		}
-		return nil, nil
-	},
-	"DetachGroupPolicy": func(s *Server, q url.Values) (any, *apiError) {
-		g, e := s.getGroup(q.Get("GroupName"))
-		if e != nil {
-			return nil, e
-		}
-		n := len(g.Attached)
-		g.Attached = slices.DeleteFunc(g.Attached, func(a string) bool { return a == q.Get("PolicyArn") })
-		if len(g.Attached) == n {
-			return nil, errf(404, "NoSuchEntity", "Policy %s was not found.", q.Get("PolicyArn"))
-		}
-		return nil, nil
-	},
-	"ListAttachedGroupPolicies": func(s *Server, q url.Values) (any, *apiError) {
-		g, e := s.getGroup(q.Get("GroupName"))
-		if e != nil {
-			return nil, e
-		}
-		res := struct {
-			AttachedPolicies []xmlAttached `xml:"AttachedPolicies>member"`
-			IsTruncated      bool
-		}{}
-		for _, arn := range g.Attached {
-			if p := s.db.Policies[arn]; p != nil {
-				res.AttachedPolicies = append(res.AttachedPolicies, xmlAttached{p.Name, p.ARN})
-			}
-		}
-		return res, nil
-	},
-	"AttachUserPolicy": func(s *Server, q url.Values) (any, *apiError) {
-		u, e := s.getUser(q.Get("UserName"))
-		if e != nil {
-			return nil, e
-		}
-		p, e := s.getPolicy(q.Get("PolicyArn"))
-		if e != nil {
-			return nil, e
-		}
-		if !slices.Contains(u.Attached, p.ARN) {
-			if len(u.Attached) >= 10 {
-				return nil, errf(409, "LimitExceeded", "Cannot exceed quota for PoliciesPerUser: 10")
-			}
-			u.Attached = append(u.Attached, p.ARN)
-		}
-		return nil, nil
-	},
-	"DetachUserPolicy": func(s *Server, q url.Values) (any, *apiError) {
-		u, e := s.getUser(q.Get("UserName"))
-		if e != nil {
-			return nil, e
-		}
-		n := len(u.Attached)
-		u.Attached = slices.DeleteFunc(u.Attached, func(a string) bool { return a == q.Get("PolicyArn") })
-		if len(u.Attached) == n {
-			return nil, errf(404, "NoSuchEntity", "Policy %s was not found.", q.Get("PolicyArn"))
-		}
-		return nil, nil
-	},
-	"ListAttachedUserPolicies": func(s *Server, q url.Values) (any, *apiError) {
-		u, e := s.getUser(q.Get("UserName"))
-		if e != nil {
-			return nil, e
-		}
-		res := struct {
-			AttachedPolicies []xmlAttached `xml:"AttachedPolicies>member"`
-			IsTruncated      bool
-		}{}
-		for _, arn := range u.Attached {
-			if p := s.db.Policies[arn]; p != nil {
-				res.AttachedPolicies = append(res.AttachedPolicies, xmlAttached{p.Name, p.ARN})
-			}
-		}
-		return res, nil
 	},
 	"ListEntitiesForPolicy": func(s *Server, q url.Values) (any, *apiError) {
 		p, e := s.getPolicy(q.Get("PolicyArn"))

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -338,5 +337,3 @@ func (s *Server) SeedSecret(region, name, value string) {
 		Created: now, Changed: now, Tokens: map[string]string{},
 		Versions: []*smVersion{{ID: requestID(), Value: value, Stages: []string{"AWSCURRENT"}, Created: now}}}
 }
-
-var _ = strconv.Itoa
