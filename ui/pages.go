@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -192,5 +195,39 @@ func (u *UI) ShowComplete() {
 	if rec := u.s.StepRecord(wizard.StepRef{Module: last.ID, Step: last.Steps[len(last.Steps)-1].ID}); len(rec.Sync) > 0 {
 		body.Add(section("Last sync", "", syncTable(rec.Sync)))
 	}
+	status := para("")
+	clean := widget.NewButtonWithIcon("Remove what VaultLink created…", theme.DeleteIcon(), nil)
+	clean.Importance = widget.DangerImportance
+	clean.OnTapped = func() { u.confirmCleanup(clean, status) }
+	body.Add(section("Start over", "Removes the access key, the group membership and attachments, the custom policy, the group and the user, but only those VaultLink created. Secret Server items stay.", container.NewVBox(container.NewHBox(clean), status)))
 	u.show("complete", body)
+}
+
+// confirmCleanup asks, then removes what VaultLink created, reporting each removal.
+func (u *UI) confirmCleanup(button *widget.Button, status *widget.Label) {
+	d := dialog.NewCustomConfirm("Remove what VaultLink created?", "Remove", "Cancel",
+		para("VaultLink will delete, in AWS, the IAM user, group, access key and custom policy it created for this integration, and the key's keyring entry. Entities it did not create are left alone. This cannot be undone."),
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			button.Disable()
+			status.SetText("Removing…")
+			var done []string
+			var err error
+			u.background(func() { done, err = u.s.Cleanup(context.Background(), nil) }, func() {
+				text := strings.Join(done, "\n")
+				if err != nil {
+					status.Importance = widget.DangerImportance
+					text += "\n✗ " + err.Error()
+					button.Enable()
+				} else if len(done) == 0 {
+					text = "Nothing to remove."
+				}
+				status.SetText(text)
+				u.refreshChrome()
+			})
+		}, u.win)
+	d.Resize(fyne.NewSize(520, 240))
+	d.Show()
 }

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -226,7 +228,30 @@ func (u *UI) RunStep(ref wizard.StepRef) {
 		u.refreshStep()
 		u.refreshChrome()
 		u.scrollToEnd()
+		var fe *wizard.ForeignError
+		if errors.As(err, &fe) {
+			u.askAdopt(ref, fe)
+		}
 	})
+}
+
+// askAdopt asks before using an IAM entity VaultLink did not create; on yes it records the
+// consent and runs the step again.
+func (u *UI) askAdopt(ref wizard.StepRef, fe *wizard.ForeignError) {
+	msg := para(fmt.Sprintf("An IAM %s named %q already exists in this account, and VaultLink did not create it.\n\nUse it for the integration? VaultLink will then treat it as yours: it will never delete it during clean-up. Choose Cancel to pick another name instead.", fe.Kind, fe.Name))
+	d := dialog.NewCustomConfirm("Use the existing IAM "+fe.Kind+"?", "Use it", "Cancel", msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		var err error
+		u.background(func() { err = u.s.AllowAdopt(fe.Kind, fe.Name) }, func() {
+			if err == nil && u.step != nil && u.step.ref == ref {
+				u.RunStep(ref)
+			}
+		})
+	}, u.win)
+	d.Resize(fyne.NewSize(520, 260))
+	d.Show()
 }
 
 func (u *UI) cancelRun() {

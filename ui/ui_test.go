@@ -2,6 +2,10 @@ package ui_test
 
 import (
 	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +23,19 @@ import (
 	"github.com/vaultlink/vaultlink/wizard"
 )
 
+var current *stack.Stack
+
+// createForeignUser makes an IAM user in the practice account the way another admin would:
+// without VaultLink's ownership tag.
+func createForeignUser(t *testing.T, name string) {
+	t.Helper()
+	id, secret := current.Sandbox.AWS.AdminCredentials()
+	im := iam.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(current.Endpoints.AWS)})
+	if _, err := im.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	t.Helper()
 	test.NewTempApp(t)
@@ -27,6 +44,7 @@ func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
+	current = st
 	g, err := wizard.ParseGuide(assets.Guide)
 	if err != nil {
 		t.Fatal(err)
@@ -135,5 +153,37 @@ func TestABadSettingIsExplainedAndNotStored(t *testing.T) {
 	entry.SetText("delinea-sync")
 	if uitest.Button(t, c, "Run step").Disabled() || u.Session().Setting("user_name") != "delinea-sync" {
 		t.Fatal("a corrected value must be stored and enable Run")
+	}
+}
+
+func TestAnExistingUserIsUsedOnlyAfterTheAdminAgrees(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	// A user of that name exists and VaultLink did not make it.
+	s := u.Session()
+	if err := s.SetSetting("user_name", "existing-admin-made"); err != nil {
+		t.Fatal(err)
+	}
+	createForeignUser(t, "existing-admin-made")
+	uitest.Tap(t, c, "Start module 1")
+	uitest.Tap(t, c, "Run step")
+	u.WaitIdle()
+	overlay := c.Overlays().Top()
+	if overlay == nil {
+		t.Fatal("no consent dialog was shown")
+	}
+	var use *widget.Button
+	uitest.Walk(overlay, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Use it" {
+			use = b
+		}
+	})
+	if use == nil {
+		t.Fatal("the dialog has no 'Use it' button")
+	}
+	test.Tap(use)
+	u.WaitIdle()
+	if rec := s.StepRecord(wizard.StepRef{Module: "iam-user", Step: "create-user"}); rec.Status != wizard.StepDone {
+		t.Fatalf("after consent the step must succeed: %+v", rec)
 	}
 }

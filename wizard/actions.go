@@ -36,6 +36,25 @@ func (r *run) save(kv map[string]string) error {
 }
 func (r *run) svc() Services { return r.s.svc }
 
+// adopt says whether an existing entity may be used: the admin agreed (per entity, or with the
+// plan's adopt_existing), or the wizard's journal shows VaultLink created it.
+func (r *run) adopt(kind, name string) bool {
+	return r.set("adopt_existing") == "yes" || r.out(consentKey(kind, name)) == "yes" || r.out(createdKey(kind, name)) == "yes"
+}
+
+// consentKey and createdKey name the journal entries in the state's outputs.
+func consentKey(kind, name string) string { return "consent:" + kind + ":" + strings.ToLower(name) }
+func createdKey(kind, name string) string { return "created:" + kind + ":" + strings.ToLower(name) }
+
+// journal records that VaultLink created an entity, so a later run adopts it without asking
+// and clean-up may remove it.
+func (r *run) journal(kind string, e Entity) error {
+	if !e.Created {
+		return nil
+	}
+	return r.save(map[string]string{createdKey(kind, e.Name): "yes"})
+}
+
 // need returns an output an earlier step recorded, or explains which step to run first.
 func (r *run) need(name, step string) (string, error) {
 	v := r.out(name)
@@ -125,8 +144,11 @@ func runCreateUser(ctx context.Context, r *run) (StepRecord, error) {
 	}
 	name := r.set("user_name")
 	r.progress("Creating IAM user " + name)
-	user, err := iam.EnsureUser(ctx, name)
+	user, err := iam.EnsureUser(ctx, name, r.adopt("user", name))
 	if err != nil {
+		return StepRecord{}, err
+	}
+	if err := r.journal("user", user); err != nil {
 		return StepRecord{}, err
 	}
 	if err := r.save(map[string]string{outAccount: id.Account, outCaller: id.ARN, outUserName: user.Name, outUserARN: user.ARN}); err != nil {
@@ -167,8 +189,11 @@ func ensureGroupSettings(ctx context.Context, r *run) (Entity, []Fact, error) {
 	iam := r.svc().IAM
 	name := r.set("group_name")
 	r.progress("Making sure IAM group " + name + " exists")
-	group, err := iam.EnsureGroup(ctx, name)
+	group, err := iam.EnsureGroup(ctx, name, r.adopt("group", name))
 	if err != nil {
+		return Entity{}, nil, err
+	}
+	if err := r.journal("group", group); err != nil {
 		return Entity{}, nil, err
 	}
 	facts := []Fact{{"Group", group.Name}, {"Group ARN", group.ARN}}
@@ -468,7 +493,7 @@ func runCreateSecret(ctx context.Context, r *run) (StepRecord, error) {
 			return StepRecord{}, err
 		}
 		created = true
-		if err := r.save(map[string]string{outSecretID: strconv.Itoa(ref.ID)}); err != nil {
+		if err := r.save(map[string]string{outSecretID: strconv.Itoa(ref.ID), createdKey("secret", name): "yes"}); err != nil {
 			return StepRecord{}, err
 		}
 	}
@@ -598,6 +623,9 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 			return StepRecord{}, err
 		}
 		v, created = &made, true
+		if err := r.save(map[string]string{createdKey("vault", made.Name+"@"+made.Region): "yes"}); err != nil {
+			return StepRecord{}, err
+		}
 	}
 	if err := r.save(map[string]string{outVaultID: strconv.Itoa(v.ID), outVaultName: v.Name}); err != nil {
 		return StepRecord{}, err
@@ -725,8 +753,11 @@ func ensureCustomPolicy(ctx context.Context, r *run) (Entity, error) {
 	iam := r.svc().IAM
 	name := r.set("policy_name")
 	r.progress("Creating policy " + name)
-	pol, err := iam.EnsurePolicy(ctx, name, d.JSON(), "Least privilege for Delinea Secret Server's AWS Secrets Manager external vault (VaultLink)")
+	pol, err := iam.EnsurePolicy(ctx, name, d.JSON(), "Least privilege for Delinea Secret Server's AWS Secrets Manager external vault (VaultLink)", r.adopt("policy", name))
 	if err != nil {
+		return Entity{}, err
+	}
+	if err := r.journal("policy", pol); err != nil {
 		return Entity{}, err
 	}
 	text, err := iam.PolicyDocument(ctx, pol.ARN)

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -13,6 +14,27 @@ type Identity struct {
 	Account string
 	ARN     string
 	UserID  string
+}
+
+// ForeignError says an IAM entity of that name exists and VaultLink did not create it. It is
+// used only after the admin agrees (it will then never be deleted by clean-up).
+type ForeignError struct {
+	Kind string // "user", "group" or "policy"
+	Name string
+}
+
+func (e *ForeignError) Error() string {
+	return fmt.Sprintf("IAM %s %q already exists and was not created by VaultLink: use it anyway (it will not be removed by clean-up), or choose another name", e.Kind, e.Name)
+}
+
+// CleanupTargets names what clean-up may remove. Users and policies are removed only when
+// they carry VaultLink's ownership tag; IAM groups cannot be tagged, so GroupOwned comes from
+// the wizard's record of having created the group.
+type CleanupTargets struct {
+	User       string
+	Group      string
+	GroupOwned bool
+	PolicyARN  string
 }
 
 // Entity is an IAM user, group or policy that VaultLink made sure exists.
@@ -39,8 +61,10 @@ type KeyMeta struct {
 // and create what is missing, so a re-run never duplicates.
 type IAM interface {
 	CallerIdentity(ctx context.Context) (Identity, error)
-	EnsureUser(ctx context.Context, name string) (Entity, error)
-	EnsureGroup(ctx context.Context, name string) (Entity, error)
+	// EnsureUser, EnsureGroup and EnsurePolicy return a *ForeignError for an existing entity
+	// VaultLink did not create, unless adopt is true.
+	EnsureUser(ctx context.Context, name string, adopt bool) (Entity, error)
+	EnsureGroup(ctx context.Context, name string, adopt bool) (Entity, error)
 	AddUserToGroup(ctx context.Context, user, group string) error
 	GroupMembers(ctx context.Context, group string) ([]string, error)
 	AccessKeys(ctx context.Context, user string) ([]KeyMeta, error)
@@ -49,11 +73,14 @@ type IAM interface {
 	UserTags(ctx context.Context, user string) (map[string]string, error)
 	AttachGroupPolicy(ctx context.Context, group, policyARN string) error
 	AttachedGroupPolicies(ctx context.Context, group string) ([]string, error)
-	EnsurePolicy(ctx context.Context, name, document, description string) (Entity, error)
+	EnsurePolicy(ctx context.Context, name, document, description string, adopt bool) (Entity, error)
 	PolicyDocument(ctx context.Context, policyARN string) (string, error)
 	ManagedPolicyARN(name string) string
-	// WaitForKey polls with the new key until AWS accepts it (IAM propagates keys with a delay).
+	// WaitForKey polls with the new key until AWS accepts it and it can list secrets (IAM
+	// propagates keys and permissions with a delay).
 	WaitForKey(ctx context.Context, key AccessKey, progress func(string)) (Identity, error)
+	// Cleanup removes, in dependency order, what VaultLink created; it reports each removal.
+	Cleanup(ctx context.Context, t CleanupTargets, progress func(string)) ([]string, error)
 }
 
 // SecretsManager is what the wizard reads on the AWS side to confirm a sync (with the
@@ -187,12 +214,15 @@ type SecretServer interface {
 	EnsureVaultSecret(ctx context.Context, vaultID, linkedSecretID int, remoteName string) (VaultSecret, error)
 	VaultSecrets(ctx context.Context, vaultID int) ([]VaultSecret, error)
 	Sync(ctx context.Context, action string, vaultID int) (SyncReport, error)
+	DeleteVault(ctx context.Context, id int) error
+	DeleteSecret(ctx context.Context, id int) error
 }
 
 // Keyring stores secrets in the operating system's keyring.
 type Keyring interface {
 	Store(ref string, s Secret) error
 	Load(ref string) (Secret, error)
+	Remove(ref string) error
 	// Name says where secrets go, for the admin ("GNOME Keyring (Secret Service)", …).
 	Name() string
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -428,4 +429,79 @@ func (s *Session) setOutputs(kv map[string]string) error {
 		s.state.Outputs[k] = v
 	}
 	return s.saveLocked()
+}
+
+// AllowAdopt records the admin's consent to use an existing IAM entity VaultLink did not
+// create (after a *ForeignError). Clean-up will still leave it alone.
+func (s *Session) AllowAdopt(kind, name string) error {
+	return s.setOutputs(map[string]string{consentKey(kind, name): "yes"})
+}
+
+// Cleanup removes what VaultLink created in AWS (access keys, memberships, attachments, the
+// custom policy, the group, the user: only what its tags or journal show it made) and the
+// key's keyring entry, then forgets the steps, so the modules can be run again. Passed
+// knowledge checks are kept.
+func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string, error) {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return nil, ErrBusy
+	}
+	s.running = true
+	out := s.state.Outputs
+	group := out[outGroupName]
+	t := CleanupTargets{User: out[outUserName], Group: group, GroupOwned: out[createdKey("group", group)] == "yes", PolicyARN: out[outPolicyARN]}
+	ref := out[outKeyringRef]
+	vaultID, _ := strconv.Atoi(out[outVaultID])
+	secretID, _ := strconv.Atoi(out[outSecretID])
+	vaultOwned := out[createdKey("vault", out[outVaultName]+"@"+out[outRegion])] == "yes"
+	secretOwned := out[createdKey("secret", s.state.Settings["secret_name"])] == "yes"
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+	if progress == nil {
+		progress = func(string) {}
+	}
+	cleanRef := StepRef{Module: "cleanup"}
+	s.emit(cleanRef, "info", "Clean-up started")
+	var done []string
+	report := func(msg string) { done = append(done, msg); progress(msg); s.emit(cleanRef, "progress", msg) }
+	// Secret Server first: the vault link uses the secret, and the secret holds the key. A
+	// server that refuses is reported with the click path, and clean-up goes on.
+	if vaultOwned && vaultID > 0 {
+		if err := s.svc.SecretServer.DeleteVault(ctx, vaultID); err != nil {
+			report(fmt.Sprintf("⚠ the external vault link (id %d) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", vaultID, err))
+		} else {
+			report(fmt.Sprintf("removed the external vault link (id %d)", vaultID))
+		}
+	}
+	if secretOwned && secretID > 0 {
+		if err := s.svc.SecretServer.DeleteSecret(ctx, secretID); err != nil {
+			report(fmt.Sprintf("⚠ the Secret Server secret (id %d) could not be removed (%v): delete it in Secret Server under All Secrets", secretID, err))
+		} else {
+			report(fmt.Sprintf("deleted the Secret Server secret (id %d)", secretID))
+		}
+	}
+	iamDone, err := s.svc.IAM.Cleanup(ctx, t, func(msg string) { progress(msg); s.emit(cleanRef, "progress", msg) })
+	done = append(done, iamDone...)
+	if err != nil {
+		s.emit(cleanRef, "error", "Clean-up stopped: "+err.Error())
+		return done, err
+	}
+	if ref != "" {
+		if err := s.svc.Keyring.Remove(ref); err != nil {
+			return done, fmt.Errorf("AWS is clean, but the keyring entry %s could not be removed: %w", ref, err)
+		}
+		report("removed the secret access key from " + s.svc.Keyring.Name())
+	}
+	s.mu.Lock()
+	s.state.Steps = map[string]StepRecord{}
+	s.state.Outputs = map[string]string{}
+	err = s.saveLocked()
+	s.mu.Unlock()
+	s.emit(cleanRef, "done", fmt.Sprintf("Clean-up finished: %d change(s)", len(done)))
+	return done, err
 }

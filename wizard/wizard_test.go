@@ -2,7 +2,11 @@ package wizard_test
 
 import (
 	"context"
+
 	"errors"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -205,5 +209,70 @@ func TestApplyCoversAllSixModules(t *testing.T) {
 	}
 	if last := lines[len(lines)-1]; last != "modules covered 6/6" {
 		t.Fatalf("last line %q", last)
+	}
+}
+
+func TestAForeignUserIsUsedOnlyAfterConsentAndSurvivesCleanup(t *testing.T) {
+	st, store := practice(t)
+	ctx := context.Background()
+	s := session(t, st, store, wizard.Guided)
+	// Someone already made a user of that name, without VaultLink's tag.
+	id, secret := st.Sandbox.AWS.AdminCredentials()
+	im := iam.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(st.Endpoints.AWS)})
+	if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("delinea-secrets-sync")}); err != nil {
+		t.Fatal(err)
+	}
+	first := wizard.StepRef{Module: "iam-user", Step: "create-user"}
+	_, err := s.Run(ctx, first)
+	var fe *wizard.ForeignError
+	if !errors.As(err, &fe) || fe.Kind != "user" {
+		t.Fatalf("want consent to be asked, got %v", err)
+	}
+	if err := s.AllowAdopt(fe.Kind, fe.Name); err != nil {
+		t.Fatal(err)
+	}
+	runModule(t, s, "iam-user")
+	done, err := s.Cleanup(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AWS.UserTags(ctx, "delinea-secrets-sync"); err != nil {
+		t.Fatalf("clean-up removed a user VaultLink did not create: %v (did: %v)", err, done)
+	}
+	if keys, _ := st.AWS.AccessKeys(ctx, "delinea-secrets-sync"); len(keys) != 1 {
+		t.Fatalf("its keys are left alone too: %v", keys)
+	}
+	if s.StepRecord(first).Status != wizard.StepPending {
+		t.Fatal("after clean-up the steps can be run again")
+	}
+}
+
+func TestCleanupUndoesAFullRun(t *testing.T) {
+	st, store := practice(t)
+	ctx := context.Background()
+	s := session(t, st, store, wizard.Unattended)
+	if err := s.RunAll(ctx, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	ref := s.Output("keyring_ref")
+	if _, err := st.Services.Keyring.Load(ref); err != nil {
+		t.Fatal(err)
+	}
+	var progress []string
+	done, err := s.Cleanup(ctx, func(m string) { progress = append(progress, m) })
+	if err != nil {
+		t.Fatalf("%v after %v", err, done)
+	}
+	if _, err := st.AWS.UserTags(ctx, "delinea-secrets-sync"); err == nil {
+		t.Fatal("the user VaultLink made is still there")
+	}
+	if _, err := st.AWS.GroupMembers(ctx, "delinea-secrets-group"); err == nil {
+		t.Fatal("the group VaultLink made is still there")
+	}
+	if _, err := st.Services.Keyring.Load(ref); err == nil {
+		t.Fatal("the keyring entry is still there")
+	}
+	if len(progress) == 0 || s.Covered() != 0 {
+		t.Fatalf("progress %v, covered %d", progress, s.Covered())
 	}
 }

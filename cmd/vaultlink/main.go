@@ -23,6 +23,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runSandbox(args[1:], stdout, stderr)
 		case "doctor":
 			return runDoctor(args[1:], stdout, stderr)
+		case "cleanup":
+			return runCleanup(args[1:], stdout, stderr)
 		case "version", "--version":
 			fmt.Fprintln(stdout, "vaultlink", version)
 			return 0
@@ -41,6 +43,7 @@ Usage:
   vaultlink [flags]                 open the desktop wizard (practice mode unless live settings are given)
   vaultlink apply --plan FILE       run every step unattended (knowledge checks are skipped)
   vaultlink sandbox                 run the practice AWS and Secret Server until interrupted
+  vaultlink cleanup [--from apply]  remove what VaultLink created in AWS (only what it created)
   vaultlink doctor                  check the keyring, the AWS identity and Secret Server
   vaultlink version
 

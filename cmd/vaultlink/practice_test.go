@@ -49,3 +49,22 @@ func TestPracticeResumesAcrossRestarts(t *testing.T) {
 		t.Fatalf("earlier progress must be kept aside: %v", err)
 	}
 }
+
+func TestCleanupCommandUndoesApply(t *testing.T) {
+	requireKeyring(t)
+	dir := t.TempDir()
+	applyOwnSandbox(t, dir)
+	var out, errb bytes.Buffer
+	if code := run([]string{"cleanup", "--practice", "--from", "apply", "--yes", "--state-dir", dir}, &out, &errb); code != 0 {
+		t.Fatalf("cleanup exited %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"deleted access key", "deleted policy DelineaSecretsManagerLeastPrivilege", "deleted IAM group delinea-secrets-group", "deleted IAM user delinea-secrets-sync", "removed the secret access key"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("cleanup output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// The practice account is empty again, so the next run creates everything anew.
+	if again := applyOwnSandbox(t, dir); !strings.Contains(again, "Created IAM user") {
+		t.Fatalf("after cleanup:\n%s", again)
+	}
+}

@@ -187,10 +187,20 @@ func ownerTags() []iamtypes.Tag {
 	return []iamtypes.Tag{{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)}}
 }
 
-// EnsureUser returns the user, creating it (with the ownership tag) when missing.
-func (c *Client) EnsureUser(ctx context.Context, name string) (wizard.Entity, error) {
+// EnsureUser returns the user, creating it (with the ownership tag) when missing. An existing
+// user without the tag is returned only when adopt is true.
+func (c *Client) EnsureUser(ctx context.Context, name string, adopt bool) (wizard.Entity, error) {
 	got, err := c.iam.GetUser(ctx, &iam.GetUserInput{UserName: &name})
 	if err == nil {
+		if !adopt {
+			tags, err := c.UserTags(ctx, name)
+			if err != nil {
+				return wizard.Entity{}, err
+			}
+			if tags[OwnerTagKey] != OwnerTagValue {
+				return wizard.Entity{}, &wizard.ForeignError{Kind: "user", Name: aws.ToString(got.User.UserName)}
+			}
+		}
 		return wizard.Entity{Name: aws.ToString(got.User.UserName), ARN: aws.ToString(got.User.Arn)}, nil
 	}
 	if !isCode(err, "NoSuchEntity") {
@@ -203,11 +213,15 @@ func (c *Client) EnsureUser(ctx context.Context, name string) (wizard.Entity, er
 	return wizard.Entity{Name: aws.ToString(made.User.UserName), ARN: aws.ToString(made.User.Arn), Created: true}, nil
 }
 
-// EnsureGroup returns the group, creating it when missing. (IAM groups cannot carry tags;
-// the wizard's state records which groups it created.)
-func (c *Client) EnsureGroup(ctx context.Context, name string) (wizard.Entity, error) {
+// EnsureGroup returns the group, creating it when missing. IAM groups cannot carry tags, so
+// the caller says (adopt) whether an existing one may be used: its journal shows it created
+// the group, or the admin agreed.
+func (c *Client) EnsureGroup(ctx context.Context, name string, adopt bool) (wizard.Entity, error) {
 	got, err := c.iam.GetGroup(ctx, &iam.GetGroupInput{GroupName: &name})
 	if err == nil {
+		if !adopt {
+			return wizard.Entity{}, &wizard.ForeignError{Kind: "group", Name: aws.ToString(got.Group.GroupName)}
+		}
 		return wizard.Entity{Name: aws.ToString(got.Group.GroupName), ARN: aws.ToString(got.Group.Arn)}, nil
 	}
 	if !isCode(err, "NoSuchEntity") {
@@ -328,7 +342,7 @@ func (c *Client) ManagedPolicyARN(name string) string {
 // EnsurePolicy creates the customer managed policy, or adopts an existing one with the same
 // name; when the existing default document differs, the new document becomes a new default
 // version (deleting the oldest non-default version when the 5-version limit is reached).
-func (c *Client) EnsurePolicy(ctx context.Context, name, document, description string) (wizard.Entity, error) {
+func (c *Client) EnsurePolicy(ctx context.Context, name, document, description string, adopt bool) (wizard.Entity, error) {
 	made, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: &name, PolicyDocument: &document, Description: &description, Tags: ownerTags()})
 	if err == nil {
 		return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
@@ -341,6 +355,14 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 		return wizard.Entity{}, err
 	}
 	arn := "arn:" + c.partion + ":iam::" + id.Account + ":policy/" + name
+	owned, err := c.policyOwned(ctx, arn)
+	if err != nil {
+		return wizard.Entity{}, err
+	}
+	if !adopt && !owned {
+		// Checked before anything changes: a foreign policy gets no new version without consent.
+		return wizard.Entity{}, &wizard.ForeignError{Kind: "policy", Name: name}
+	}
 	current, err := c.PolicyDocument(ctx, arn)
 	if err != nil {
 		return wizard.Entity{}, err
@@ -373,6 +395,15 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 	return wizard.Entity{Name: name, ARN: arn}, nil
 }
 
+// policyOwned says whether the policy carries VaultLink's ownership tag.
+func (c *Client) policyOwned(ctx context.Context, arn string) (bool, error) {
+	out, err := c.iam.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: &arn})
+	if err != nil {
+		return false, fmt.Errorf("read tags of policy %s: %w", arn, friendly(err))
+	}
+	return hasOwnerTag(out.Tags), nil
+}
+
 // PolicyDocument reads the default version's document, decoded.
 func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error) {
 	pol, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
@@ -391,30 +422,56 @@ func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error)
 	return doc, nil
 }
 
-// WaitForKey polls sts:GetCallerIdentity with the new key, backing off 1, 2, 4, 8, 10, 10 … s,
-// until AWS accepts it or KeyWait passes. Only the "key not known yet" errors are retried.
+// WaitForKey waits, within KeyWait in all, until the new key works: first
+// sts:GetCallerIdentity (the key is known), then secretsmanager:ListSecrets (its permissions
+// have propagated too). It backs off 1, 2, 4, 8, 10, 10 … s and retries only the errors
+// propagation causes; anything else is reported at once.
 func (c *Client) WaitForKey(ctx context.Context, key wizard.AccessKey, progress func(string)) (wizard.Identity, error) {
 	cfg := c.cfg.Copy()
 	cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key.ID, key.Secret.Reveal(), ""))
-	client := sts.NewFromConfig(cfg)
 	ctx, cancel := context.WithTimeout(ctx, c.conf.KeyWait)
 	defer cancel()
-	delay := time.Second
-	start := time.Now()
-	for attempt := 1; ; attempt++ {
-		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	var id wizard.Identity
+	stsClient := sts.NewFromConfig(cfg)
+	err := c.poll(ctx, progress, "AWS does not accept the new key yet", []string{"InvalidClientTokenId", "UnrecognizedClientException"}, func() error {
+		out, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err == nil {
-			return wizard.Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
+			id = wizard.Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
 		}
-		if !isCode(err, "InvalidClientTokenId", "UnrecognizedClientException") {
-			return wizard.Identity{}, fmt.Errorf("sign in with the new key: %w", friendly(err))
+		return err
+	})
+	if err != nil {
+		return wizard.Identity{}, fmt.Errorf("sign in with the new key: %w", err)
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	err = c.poll(ctx, progress, "the new key cannot list secrets yet (permissions are still propagating)",
+		[]string{"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"}, func() error {
+			_, err := sm.ListSecrets(ctx, &secretsmanager.ListSecretsInput{MaxResults: aws.Int32(1)})
+			return err
+		})
+	if err != nil {
+		return wizard.Identity{}, fmt.Errorf("list secrets with the new key: %w", err)
+	}
+	return id, nil
+}
+
+// poll calls try until it succeeds, fails with an error not in retry, or ctx ends.
+func (c *Client) poll(ctx context.Context, progress func(string), waiting string, retry []string, try func() error) error {
+	delay, start := time.Second, time.Now()
+	for attempt := 1; ; attempt++ {
+		err := try()
+		if err == nil {
+			return nil
 		}
-		progress(fmt.Sprintf("AWS does not accept the new key yet (attempt %d, %s so far); new keys usually work within 10 seconds", attempt, time.Since(start).Round(time.Second)))
+		if !isCode(err, retry...) {
+			return friendly(err)
+		}
+		progress(fmt.Sprintf("%s (attempt %d, %s so far; usually under 10 seconds)", waiting, attempt, time.Since(start).Round(time.Second)))
 		if err := c.sleep(ctx, delay); err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return wizard.Identity{}, fmt.Errorf("AWS still rejects the new key after %s: check the key in the IAM console and run this step again", c.conf.KeyWait)
+				return fmt.Errorf("%s after %s: check the key and the group's policies in the IAM console, then run this step again: %w", waiting, c.conf.KeyWait, friendly(err))
 			}
-			return wizard.Identity{}, fmt.Errorf("stopped waiting for the new key: %w", err)
+			return fmt.Errorf("stopped waiting: %w", err)
 		}
 		delay = min(delay*2, 10*time.Second)
 	}

@@ -327,4 +327,14 @@ func (c *Client) SecretFields(ctx context.Context, id int) (map[string]wizard.Se
 	return out, nil
 }
 
+// DeleteSecret deletes a secret with the vendor SDK.
+func (c *Client) DeleteSecret(ctx context.Context, id int) error {
+	err := c.sdk.DeleteSecretContext(ctx, id)
+	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "DELETE /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	if err != nil {
+		return fmt.Errorf("delete secret %d: %w", id, explain(err))
+	}
+	return nil
+}
+
 var _ wizard.SecretServer = (*Client)(nil)

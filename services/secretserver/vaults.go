@@ -198,6 +198,14 @@ func (c *Client) Sync(ctx context.Context, action string, vaultID int) (wizard.S
 	return rep, nil
 }
 
+// DeleteVault removes an external vault link.
+func (c *Client) DeleteVault(ctx context.Context, id int) error {
+	if err := c.call(ctx, "DELETE", fmt.Sprintf("%s/%d", c.paths.Vaults, id), nil, nil); err != nil {
+		return fmt.Errorf("delete external vault %d: %w", id, err)
+	}
+	return nil
+}
+
 type syncResult struct {
 	Name         string `json:"name"`
 	Success      bool   `json:"success"`

@@ -39,16 +39,17 @@ type xmlGroup struct {
 }
 
 type xmlPolicy struct {
-	PolicyName       string `xml:"PolicyName"`
-	PolicyId         string `xml:"PolicyId"`
-	Arn              string `xml:"Arn"`
-	Path             string `xml:"Path"`
-	DefaultVersionId string `xml:"DefaultVersionId"`
-	AttachmentCount  int    `xml:"AttachmentCount"`
-	IsAttachable     bool   `xml:"IsAttachable"`
-	Description      string `xml:"Description,omitempty"`
-	CreateDate       string `xml:"CreateDate"`
-	UpdateDate       string `xml:"UpdateDate"`
+	PolicyName       string   `xml:"PolicyName"`
+	PolicyId         string   `xml:"PolicyId"`
+	Arn              string   `xml:"Arn"`
+	Path             string   `xml:"Path"`
+	DefaultVersionId string   `xml:"DefaultVersionId"`
+	AttachmentCount  int      `xml:"AttachmentCount"`
+	IsAttachable     bool     `xml:"IsAttachable"`
+	Description      string   `xml:"Description,omitempty"`
+	CreateDate       string   `xml:"CreateDate"`
+	UpdateDate       string   `xml:"UpdateDate"`
+	Tags             []xmlTag `xml:"Tags>member,omitempty"`
 }
 
 type xmlPolicyVersion struct {
@@ -214,9 +215,13 @@ func (s *Server) xGroup(g *group) xmlGroup {
 }
 
 func (s *Server) xPolicy(p *policy) xmlPolicy {
-	return xmlPolicy{PolicyName: p.Name, PolicyId: p.ID, Arn: p.ARN, Path: p.Path, DefaultVersionId: p.Default,
+	x := xmlPolicy{PolicyName: p.Name, PolicyId: p.ID, Arn: p.ARN, Path: p.Path, DefaultVersionId: p.Default,
 		AttachmentCount: s.attachmentCount(p.ARN), IsAttachable: true, Description: p.Description,
 		CreateDate: ts(p.Created), UpdateDate: ts(p.Created)}
+	for _, t := range p.Tags {
+		x.Tags = append(x.Tags, xmlTag{t.Key, t.Value})
+	}
+	return x
 }
 
 func (s *Server) attachmentCount(arn string) int {
@@ -710,6 +715,38 @@ var iamHandlers = map[string]iamHandler{
 			if slices.Contains(u.Attached, p.ARN) {
 				res.PolicyUsers = append(res.PolicyUsers, named{UserName: u.Name})
 			}
+		}
+		return res, nil
+	},
+	"ListPolicyTags": func(s *Server, q url.Values) (any, *apiError) {
+		p, e := s.getPolicy(q.Get("PolicyArn"))
+		if e != nil {
+			return nil, e
+		}
+		res := struct {
+			Tags        []xmlTag `xml:"Tags>member"`
+			IsTruncated bool
+		}{}
+		for _, t := range p.Tags {
+			res.Tags = append(res.Tags, xmlTag{t.Key, t.Value})
+		}
+		return res, nil
+	},
+	"ListPolicies": func(s *Server, q url.Values) (any, *apiError) {
+		res := struct {
+			Policies    []xmlPolicy `xml:"Policies>member"`
+			IsTruncated bool
+		}{}
+		scope := q.Get("Scope")
+		var arns []string
+		for arn, p := range s.db.Policies {
+			if scope == "" || scope == "All" || (scope == "Local") != p.AWSManaged {
+				arns = append(arns, arn)
+			}
+		}
+		sort.Strings(arns)
+		for _, arn := range arns {
+			res.Policies = append(res.Policies, s.xPolicy(s.db.Policies[arn]))
 		}
 		return res, nil
 	},

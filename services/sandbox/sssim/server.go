@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	api("GET /external-vaults", s.searchVaults)
 	api("POST /external-vaults", s.createVault)
 	api("GET /external-vaults/{id}", s.getVault)
+	api("DELETE /external-vaults/{id}", s.deleteVault)
 	api("POST /external-vaults/sync", s.sync)
 	api("GET /external-vault-secrets", s.searchVaultSecrets)
 	api("POST /external-vault-secrets", s.createVaultSecret)

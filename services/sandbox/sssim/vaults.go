@@ -187,6 +187,23 @@ func (s *Server) getVault(w http.ResponseWriter, r *http.Request) {
 	apiError(w, 404, "API_ExternalVaultNotFound", "External vault not found.")
 }
 
+func (s *Server) deleteVault(w http.ResponseWriter, r *http.Request) {
+	id, _ := pathID(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db.Vaults[id] == nil {
+		apiError(w, 404, "API_ExternalVaultNotFound", "External vault not found.")
+		return
+	}
+	delete(s.db.Vaults, id)
+	for vid, vs := range s.db.VaultSecrets {
+		if vs.ExternalVaultID == id {
+			delete(s.db.VaultSecrets, vid)
+		}
+	}
+	writeJSON(w, 200, map[string]any{"id": id, "objectType": "ExternalVault"})
+}
+
 func (s *Server) searchVaultSecrets(w http.ResponseWriter, r *http.Request) {
 	status := first(filter(r, "status"), "Active")
 	var vaultIDs []int

@@ -1,0 +1,184 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/vaultlink/vaultlink/wizard"
+)
+
+// Cleanup removes what VaultLink created, in the order IAM requires: a user's access keys
+// (and their description tags), its group memberships and policies; the custom policy's
+// attachments and old versions, then the policy; the group's members and policies, then the
+// group; then the user. Users and policies are touched only when they carry VaultLink's
+// ownership tag; the group only when t.GroupOwned. Anything already gone counts as removed.
+func (c *Client) Cleanup(ctx context.Context, t wizard.CleanupTargets, progress func(string)) ([]string, error) {
+	var done []string
+	step := func(msg string) { done = append(done, msg); progress(msg) }
+	userOwned := false
+	if t.User != "" {
+		tags, err := c.UserTags(ctx, t.User)
+		switch {
+		case isGone(err):
+		case err != nil:
+			return done, err
+		default:
+			userOwned = tags[OwnerTagKey] == OwnerTagValue
+		}
+	}
+	if userOwned {
+		keys, err := c.AccessKeys(ctx, t.User)
+		if err != nil {
+			return done, err
+		}
+		for _, k := range keys {
+			if _, err := c.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: &t.User, AccessKeyId: &k.ID}); err != nil && !isGone(err) {
+				return done, fmt.Errorf("delete access key of %s: %w", t.User, friendly(err))
+			}
+			if _, err := c.iam.UntagUser(ctx, &iam.UntagUserInput{UserName: &t.User, TagKeys: []string{k.ID}}); err != nil && !isGone(err) {
+				return done, fmt.Errorf("remove the key's description tag: %w", friendly(err))
+			}
+			step("deleted access key " + wizard.MaskKeyID(k.ID) + " of " + t.User)
+		}
+		groups, err := c.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &t.User})
+		if err != nil && !isGone(err) {
+			return done, fmt.Errorf("list groups of %s: %w", t.User, friendly(err))
+		}
+		if groups != nil {
+			for _, g := range groups.Groups {
+				if _, err := c.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: &t.User, GroupName: g.GroupName}); err != nil && !isGone(err) {
+					return done, fmt.Errorf("remove %s from %s: %w", t.User, aws.ToString(g.GroupName), friendly(err))
+				}
+				step("removed " + t.User + " from group " + aws.ToString(g.GroupName))
+			}
+		}
+		attached, err := c.iam.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &t.User})
+		if err != nil && !isGone(err) {
+			return done, fmt.Errorf("list policies of %s: %w", t.User, friendly(err))
+		}
+		if attached != nil {
+			for _, p := range attached.AttachedPolicies {
+				if _, err := c.iam.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: &t.User, PolicyArn: p.PolicyArn}); err != nil && !isGone(err) {
+					return done, fmt.Errorf("detach %s from %s: %w", aws.ToString(p.PolicyArn), t.User, friendly(err))
+				}
+			}
+		}
+	}
+	if t.PolicyARN != "" {
+		if err := c.removePolicy(ctx, t.PolicyARN, step); err != nil {
+			return done, err
+		}
+	}
+	if t.Group != "" && t.GroupOwned {
+		if err := c.removeGroup(ctx, t.Group, step); err != nil {
+			return done, err
+		}
+	}
+	if userOwned {
+		if _, err := c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &t.User}); err != nil && !isGone(err) {
+			return done, fmt.Errorf("delete user %s: %w", t.User, friendly(err))
+		}
+		step("deleted IAM user " + t.User)
+	}
+	return done, nil
+}
+
+func isGone(err error) bool { return err != nil && isCode(err, "NoSuchEntity") }
+
+func (c *Client) removePolicy(ctx context.Context, arn string, step func(string)) error {
+	pol, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
+	if isGone(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read policy %s: %w", arn, friendly(err))
+	}
+	owned, err := c.policyOwned(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if !owned {
+		step("left policy " + arn + " in place: VaultLink did not create it")
+		return nil
+	}
+	ents, err := c.iam.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: &arn})
+	if err != nil {
+		return fmt.Errorf("list what uses %s: %w", arn, friendly(err))
+	}
+	for _, g := range ents.PolicyGroups {
+		if _, err := c.iam.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: g.GroupName, PolicyArn: &arn}); err != nil && !isGone(err) {
+			return fmt.Errorf("detach %s from %s: %w", arn, aws.ToString(g.GroupName), friendly(err))
+		}
+		step("detached the custom policy from group " + aws.ToString(g.GroupName))
+	}
+	for _, u := range ents.PolicyUsers {
+		if _, err := c.iam.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: u.UserName, PolicyArn: &arn}); err != nil && !isGone(err) {
+			return fmt.Errorf("detach %s from %s: %w", arn, aws.ToString(u.UserName), friendly(err))
+		}
+	}
+	for _, r := range ents.PolicyRoles {
+		if _, err := c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: r.RoleName, PolicyArn: &arn}); err != nil && !isGone(err) {
+			return fmt.Errorf("detach %s from role %s: %w", arn, aws.ToString(r.RoleName), friendly(err))
+		}
+	}
+	versions, err := c.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: &arn})
+	if err != nil {
+		return fmt.Errorf("list versions of %s: %w", arn, friendly(err))
+	}
+	for _, v := range versions.Versions {
+		if !v.IsDefaultVersion {
+			if _, err := c.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: &arn, VersionId: v.VersionId}); err != nil && !isGone(err) {
+				return fmt.Errorf("delete version %s of %s: %w", aws.ToString(v.VersionId), arn, friendly(err))
+			}
+		}
+	}
+	if _, err := c.iam.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: &arn}); err != nil && !isGone(err) {
+		return fmt.Errorf("delete policy %s: %w", arn, friendly(err))
+	}
+	step("deleted policy " + aws.ToString(pol.Policy.PolicyName))
+	return nil
+}
+
+func (c *Client) removeGroup(ctx context.Context, name string, step func(string)) error {
+	members, err := c.GroupMembers(ctx, name)
+	if isGone(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, u := range members {
+		if _, err := c.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: &name, UserName: &u}); err != nil && !isGone(err) {
+			return fmt.Errorf("remove %s from %s: %w", u, name, friendly(err))
+		}
+		step("removed " + u + " from group " + name)
+	}
+	attached, err := c.AttachedGroupPolicies(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, arn := range attached {
+		if _, err := c.iam.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: &name, PolicyArn: &arn}); err != nil && !isGone(err) {
+			return fmt.Errorf("detach %s from %s: %w", arn, name, friendly(err))
+		}
+		step("detached " + arn + " from group " + name)
+	}
+	if _, err := c.iam.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: &name}); err != nil && !isGone(err) {
+		return fmt.Errorf("delete group %s: %w", name, friendly(err))
+	}
+	step("deleted IAM group " + name)
+	return nil
+}
+
+func hasOwnerTag(tags []iamtypes.Tag) bool {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == OwnerTagKey && aws.ToString(t.Value) == OwnerTagValue {
+			return true
+		}
+	}
+	return false
+}
