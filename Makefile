@@ -26,9 +26,10 @@ lint:
 	go vet -tags ci ./...
 
 # Unit, service, end-to-end and UI tests (fyne's test driver: -tags ci), with the race
-# detector, against a real Secret Service.
+# detector, against a real Secret Service, and the AWS code against moto_server as well as
+# practice mode's simulator. The REQUIRE switches turn "not available, skipped" into failures.
 test-go:
-	.ci/with-keyring go test -race -tags ci -count=1 ./...
+	VAULTLINK_MOTO_SERVER=$$(.ci/moto) VAULTLINK_REQUIRE_MOTO=1 .ci/with-keyring go test -race -tags ci -count=1 ./...
 
 # The real window under Xvfb: every page, both themes, and Fyne's thread check.
 window-check: build
@@ -38,7 +39,7 @@ screenshots: window-check
 	@echo "screenshots: build/screenshots/{light,dark}/*.png"
 
 bench:
-	.ci/with-keyring go test -tags ci -run '^$$' -bench . -benchmem ./...
+	VAULTLINK_MOTO_SERVER=$$(.ci/moto) .ci/with-keyring go test -tags ci -run '^$$' -bench . -benchmem ./...
 
 clean:
 	rm -rf build

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/wizard"
 )
@@ -274,5 +275,45 @@ func TestCleanupUndoesAFullRun(t *testing.T) {
 	}
 	if len(progress) == 0 || s.Covered() != 0 {
 		t.Fatalf("progress %v, covered %d", progress, s.Covered())
+	}
+}
+
+func TestKeyPropagationWaitShowsProgressAndCanBeCancelled(t *testing.T) {
+	ctx := context.Background()
+	for _, cancel := range []bool{false, true} {
+		st, err := stack.Build(ctx, stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 30 * time.Second,
+			PracticeAWS: awssim.Options{KeyDelay: 2 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := session(t, st, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+		m := s.Guide().Modules[0]
+		for _, step := range m.Steps[:2] {
+			if _, err := s.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runCtx, stop := context.WithCancel(ctx)
+		var waits int
+		s.Subscribe(func(e wizard.Event) {
+			if e.Level == "progress" && strings.Contains(e.Text, "does not accept the new key yet") {
+				waits++
+				if cancel {
+					stop()
+				}
+			}
+		})
+		rec, err := s.Run(runCtx, wizard.StepRef{Module: m.ID, Step: m.Steps[2].ID})
+		stop()
+		if waits == 0 {
+			t.Fatal("the wait for the new key must show progress")
+		}
+		if cancel && (err == nil || !strings.Contains(err.Error(), "stopped waiting")) {
+			t.Fatalf("cancelled: %v", err)
+		}
+		if !cancel && (err != nil || rec.Status != wizard.StepDone) {
+			t.Fatalf("after the delay the key works: %v", err)
+		}
+		st.Close()
 	}
 }

@@ -37,33 +37,33 @@ func (c *Client) Cleanup(ctx context.Context, t wizard.CleanupTargets, progress 
 		}
 		for _, k := range keys {
 			if _, err := c.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: &t.User, AccessKeyId: &k.ID}); err != nil && !isGone(err) {
-				return done, fmt.Errorf("delete access key of %s: %w", t.User, friendly(err))
+				return done, fmt.Errorf("delete access key of %s: %w", t.User, c.friendly(err))
 			}
 			if _, err := c.iam.UntagUser(ctx, &iam.UntagUserInput{UserName: &t.User, TagKeys: []string{k.ID}}); err != nil && !isGone(err) {
-				return done, fmt.Errorf("remove the key's description tag: %w", friendly(err))
+				return done, fmt.Errorf("remove the key's description tag: %w", c.friendly(err))
 			}
 			step("deleted access key " + wizard.MaskKeyID(k.ID) + " of " + t.User)
 		}
 		groups, err := c.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &t.User})
 		if err != nil && !isGone(err) {
-			return done, fmt.Errorf("list groups of %s: %w", t.User, friendly(err))
+			return done, fmt.Errorf("list groups of %s: %w", t.User, c.friendly(err))
 		}
 		if groups != nil {
 			for _, g := range groups.Groups {
 				if _, err := c.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: &t.User, GroupName: g.GroupName}); err != nil && !isGone(err) {
-					return done, fmt.Errorf("remove %s from %s: %w", t.User, aws.ToString(g.GroupName), friendly(err))
+					return done, fmt.Errorf("remove %s from %s: %w", t.User, aws.ToString(g.GroupName), c.friendly(err))
 				}
 				step("removed " + t.User + " from group " + aws.ToString(g.GroupName))
 			}
 		}
 		attached, err := c.iam.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &t.User})
 		if err != nil && !isGone(err) {
-			return done, fmt.Errorf("list policies of %s: %w", t.User, friendly(err))
+			return done, fmt.Errorf("list policies of %s: %w", t.User, c.friendly(err))
 		}
 		if attached != nil {
 			for _, p := range attached.AttachedPolicies {
 				if _, err := c.iam.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: &t.User, PolicyArn: p.PolicyArn}); err != nil && !isGone(err) {
-					return done, fmt.Errorf("detach %s from %s: %w", aws.ToString(p.PolicyArn), t.User, friendly(err))
+					return done, fmt.Errorf("detach %s from %s: %w", aws.ToString(p.PolicyArn), t.User, c.friendly(err))
 				}
 			}
 		}
@@ -80,7 +80,7 @@ func (c *Client) Cleanup(ctx context.Context, t wizard.CleanupTargets, progress 
 	}
 	if userOwned {
 		if _, err := c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &t.User}); err != nil && !isGone(err) {
-			return done, fmt.Errorf("delete user %s: %w", t.User, friendly(err))
+			return done, fmt.Errorf("delete user %s: %w", t.User, c.friendly(err))
 		}
 		step("deleted IAM user " + t.User)
 	}
@@ -95,7 +95,7 @@ func (c *Client) removePolicy(ctx context.Context, arn string, step func(string)
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("read policy %s: %w", arn, friendly(err))
+		return fmt.Errorf("read policy %s: %w", arn, c.friendly(err))
 	}
 	owned, err := c.policyOwned(ctx, arn)
 	if err != nil {
@@ -107,37 +107,37 @@ func (c *Client) removePolicy(ctx context.Context, arn string, step func(string)
 	}
 	ents, err := c.iam.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: &arn})
 	if err != nil {
-		return fmt.Errorf("list what uses %s: %w", arn, friendly(err))
+		return fmt.Errorf("list what uses %s: %w", arn, c.friendly(err))
 	}
 	for _, g := range ents.PolicyGroups {
 		if _, err := c.iam.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: g.GroupName, PolicyArn: &arn}); err != nil && !isGone(err) {
-			return fmt.Errorf("detach %s from %s: %w", arn, aws.ToString(g.GroupName), friendly(err))
+			return fmt.Errorf("detach %s from %s: %w", arn, aws.ToString(g.GroupName), c.friendly(err))
 		}
 		step("detached the custom policy from group " + aws.ToString(g.GroupName))
 	}
 	for _, u := range ents.PolicyUsers {
 		if _, err := c.iam.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: u.UserName, PolicyArn: &arn}); err != nil && !isGone(err) {
-			return fmt.Errorf("detach %s from %s: %w", arn, aws.ToString(u.UserName), friendly(err))
+			return fmt.Errorf("detach %s from %s: %w", arn, aws.ToString(u.UserName), c.friendly(err))
 		}
 	}
 	for _, r := range ents.PolicyRoles {
 		if _, err := c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: r.RoleName, PolicyArn: &arn}); err != nil && !isGone(err) {
-			return fmt.Errorf("detach %s from role %s: %w", arn, aws.ToString(r.RoleName), friendly(err))
+			return fmt.Errorf("detach %s from role %s: %w", arn, aws.ToString(r.RoleName), c.friendly(err))
 		}
 	}
 	versions, err := c.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: &arn})
 	if err != nil {
-		return fmt.Errorf("list versions of %s: %w", arn, friendly(err))
+		return fmt.Errorf("list versions of %s: %w", arn, c.friendly(err))
 	}
 	for _, v := range versions.Versions {
 		if !v.IsDefaultVersion {
 			if _, err := c.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: &arn, VersionId: v.VersionId}); err != nil && !isGone(err) {
-				return fmt.Errorf("delete version %s of %s: %w", aws.ToString(v.VersionId), arn, friendly(err))
+				return fmt.Errorf("delete version %s of %s: %w", aws.ToString(v.VersionId), arn, c.friendly(err))
 			}
 		}
 	}
 	if _, err := c.iam.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: &arn}); err != nil && !isGone(err) {
-		return fmt.Errorf("delete policy %s: %w", arn, friendly(err))
+		return fmt.Errorf("delete policy %s: %w", arn, c.friendly(err))
 	}
 	step("deleted policy " + aws.ToString(pol.Policy.PolicyName))
 	return nil
@@ -153,7 +153,7 @@ func (c *Client) removeGroup(ctx context.Context, name string, step func(string)
 	}
 	for _, u := range members {
 		if _, err := c.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: &name, UserName: &u}); err != nil && !isGone(err) {
-			return fmt.Errorf("remove %s from %s: %w", u, name, friendly(err))
+			return fmt.Errorf("remove %s from %s: %w", u, name, c.friendly(err))
 		}
 		step("removed " + u + " from group " + name)
 	}
@@ -163,12 +163,12 @@ func (c *Client) removeGroup(ctx context.Context, name string, step func(string)
 	}
 	for _, arn := range attached {
 		if _, err := c.iam.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: &name, PolicyArn: &arn}); err != nil && !isGone(err) {
-			return fmt.Errorf("detach %s from %s: %w", arn, name, friendly(err))
+			return fmt.Errorf("detach %s from %s: %w", arn, name, c.friendly(err))
 		}
 		step("detached " + arn + " from group " + name)
 	}
 	if _, err := c.iam.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: &name}); err != nil && !isGone(err) {
-		return fmt.Errorf("delete group %s: %w", name, friendly(err))
+		return fmt.Errorf("delete group %s: %w", name, c.friendly(err))
 	}
 	step("deleted IAM group " + name)
 	return nil

@@ -47,6 +47,8 @@ type Config struct {
 	Audit        *audit.Log
 	// KeyWait bounds the wait for a new access key to work (default 2 minutes).
 	KeyWait time.Duration
+	// MaxAttempts bounds the SDK's retries of throttling and server errors (default 5).
+	MaxAttempts int
 }
 
 // Client implements wizard.IAM and wizard.SecretsManager.
@@ -68,11 +70,14 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	if c.KeyWait == 0 {
 		c.KeyWait = 2 * time.Minute
 	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 5
+	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(c.Region),
 		config.WithRetryer(func() aws.Retryer {
 			// IAM answers ConcurrentModification when writes race; it is safe to retry.
-			return retry.AddWithErrorCodes(retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 5 }), "ConcurrentModification")
+			return retry.AddWithErrorCodes(retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = c.MaxAttempts }), "ConcurrentModification")
 		}),
 	}
 	if c.Profile != "" {
@@ -86,7 +91,7 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", friendly(err))
+		return nil, fmt.Errorf("load AWS configuration: %w", (&Client{conf: c}).friendly(err))
 	}
 	cfg.APIOptions = append(cfg.APIOptions, auditMiddleware(c.Audit))
 	return &Client{
@@ -178,7 +183,7 @@ func targetOf(params any) string {
 func (c *Client) CallerIdentity(ctx context.Context) (wizard.Identity, error) {
 	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return wizard.Identity{}, fmt.Errorf("check your AWS identity: %w", friendly(err))
+		return wizard.Identity{}, fmt.Errorf("check your AWS identity: %w", c.friendly(err))
 	}
 	return wizard.Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
 }
@@ -204,11 +209,11 @@ func (c *Client) EnsureUser(ctx context.Context, name string, adopt bool) (wizar
 		return wizard.Entity{Name: aws.ToString(got.User.UserName), ARN: aws.ToString(got.User.Arn)}, nil
 	}
 	if !isCode(err, "NoSuchEntity") {
-		return wizard.Entity{}, fmt.Errorf("look up IAM user %s: %w", name, friendly(err))
+		return wizard.Entity{}, fmt.Errorf("look up IAM user %s: %w", name, c.friendly(err))
 	}
 	made, err := c.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: &name, Tags: ownerTags()})
 	if err != nil {
-		return wizard.Entity{}, fmt.Errorf("create IAM user %s: %w", name, friendly(err))
+		return wizard.Entity{}, fmt.Errorf("create IAM user %s: %w", name, c.friendly(err))
 	}
 	return wizard.Entity{Name: aws.ToString(made.User.UserName), ARN: aws.ToString(made.User.Arn), Created: true}, nil
 }
@@ -225,11 +230,11 @@ func (c *Client) EnsureGroup(ctx context.Context, name string, adopt bool) (wiza
 		return wizard.Entity{Name: aws.ToString(got.Group.GroupName), ARN: aws.ToString(got.Group.Arn)}, nil
 	}
 	if !isCode(err, "NoSuchEntity") {
-		return wizard.Entity{}, fmt.Errorf("look up IAM group %s: %w", name, friendly(err))
+		return wizard.Entity{}, fmt.Errorf("look up IAM group %s: %w", name, c.friendly(err))
 	}
 	made, err := c.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: &name})
 	if err != nil {
-		return wizard.Entity{}, fmt.Errorf("create IAM group %s: %w", name, friendly(err))
+		return wizard.Entity{}, fmt.Errorf("create IAM group %s: %w", name, c.friendly(err))
 	}
 	return wizard.Entity{Name: aws.ToString(made.Group.GroupName), ARN: aws.ToString(made.Group.Arn), Created: true}, nil
 }
@@ -237,7 +242,7 @@ func (c *Client) EnsureGroup(ctx context.Context, name string, adopt bool) (wiza
 // AddUserToGroup adds the user (a no-op when already a member).
 func (c *Client) AddUserToGroup(ctx context.Context, user, group string) error {
 	if _, err := c.iam.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: &user, GroupName: &group}); err != nil {
-		return fmt.Errorf("add %s to group %s: %w", user, group, friendly(err))
+		return fmt.Errorf("add %s to group %s: %w", user, group, c.friendly(err))
 	}
 	return nil
 }
@@ -249,7 +254,7 @@ func (c *Client) GroupMembers(ctx context.Context, group string) ([]string, erro
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read members of group %s: %w", group, friendly(err))
+			return nil, fmt.Errorf("read members of group %s: %w", group, c.friendly(err))
 		}
 		for _, u := range page.Users {
 			names = append(names, aws.ToString(u.UserName))
@@ -265,7 +270,7 @@ func (c *Client) AccessKeys(ctx context.Context, user string) ([]wizard.KeyMeta,
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list access keys of %s: %w", user, friendly(err))
+			return nil, fmt.Errorf("list access keys of %s: %w", user, c.friendly(err))
 		}
 		for _, k := range page.AccessKeyMetadata {
 			keys = append(keys, wizard.KeyMeta{ID: aws.ToString(k.AccessKeyId), Status: string(k.Status), Created: aws.ToTime(k.CreateDate)})
@@ -281,7 +286,7 @@ func (c *Client) CreateAccessKey(ctx context.Context, user string) (wizard.Acces
 		if isCode(err, "LimitExceeded") {
 			return wizard.AccessKey{}, fmt.Errorf("user %s already has 2 access keys, the most AWS allows: delete an unused one first", user)
 		}
-		return wizard.AccessKey{}, fmt.Errorf("create an access key for %s: %w", user, friendly(err))
+		return wizard.AccessKey{}, fmt.Errorf("create an access key for %s: %w", user, c.friendly(err))
 	}
 	return wizard.AccessKey{ID: aws.ToString(out.AccessKey.AccessKeyId), Secret: wizard.NewSecret(aws.ToString(out.AccessKey.SecretAccessKey))}, nil
 }
@@ -289,7 +294,7 @@ func (c *Client) CreateAccessKey(ctx context.Context, user string) (wizard.Acces
 // TagUser sets one tag on the user (the console's access key description is such a tag).
 func (c *Client) TagUser(ctx context.Context, user, key, value string) error {
 	if _, err := c.iam.TagUser(ctx, &iam.TagUserInput{UserName: &user, Tags: []iamtypes.Tag{{Key: &key, Value: &value}}}); err != nil {
-		return fmt.Errorf("tag user %s: %w", user, friendly(err))
+		return fmt.Errorf("tag user %s: %w", user, c.friendly(err))
 	}
 	return nil
 }
@@ -301,7 +306,7 @@ func (c *Client) UserTags(ctx context.Context, user string) (map[string]string, 
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read tags of %s: %w", user, friendly(err))
+			return nil, fmt.Errorf("read tags of %s: %w", user, c.friendly(err))
 		}
 		for _, t := range page.Tags {
 			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -313,7 +318,7 @@ func (c *Client) UserTags(ctx context.Context, user string) (map[string]string, 
 // AttachGroupPolicy attaches a managed policy (a no-op when attached already).
 func (c *Client) AttachGroupPolicy(ctx context.Context, group, arn string) error {
 	if _, err := c.iam.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: &group, PolicyArn: &arn}); err != nil {
-		return fmt.Errorf("attach %s to group %s: %w", arn, group, friendly(err))
+		return fmt.Errorf("attach %s to group %s: %w", arn, group, c.friendly(err))
 	}
 	return nil
 }
@@ -325,7 +330,7 @@ func (c *Client) AttachedGroupPolicies(ctx context.Context, group string) ([]str
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list policies of group %s: %w", group, friendly(err))
+			return nil, fmt.Errorf("list policies of group %s: %w", group, c.friendly(err))
 		}
 		for _, a := range page.AttachedPolicies {
 			arns = append(arns, aws.ToString(a.PolicyArn))
@@ -348,7 +353,7 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 		return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
 	}
 	if !isCode(err, "EntityAlreadyExists") {
-		return wizard.Entity{}, fmt.Errorf("create policy %s: %w", name, friendly(err))
+		return wizard.Entity{}, fmt.Errorf("create policy %s: %w", name, c.friendly(err))
 	}
 	id, err := c.CallerIdentity(ctx)
 	if err != nil {
@@ -374,7 +379,7 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 	}
 	versions, err := c.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: &arn})
 	if err != nil {
-		return wizard.Entity{}, fmt.Errorf("list versions of %s: %w", arn, friendly(err))
+		return wizard.Entity{}, fmt.Errorf("list versions of %s: %w", arn, c.friendly(err))
 	}
 	if len(versions.Versions) >= 5 {
 		var oldest *iamtypes.PolicyVersion
@@ -385,12 +390,12 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 		}
 		if oldest != nil {
 			if _, err := c.iam.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: &arn, VersionId: oldest.VersionId}); err != nil {
-				return wizard.Entity{}, fmt.Errorf("make room for a new version of %s: %w", arn, friendly(err))
+				return wizard.Entity{}, fmt.Errorf("make room for a new version of %s: %w", arn, c.friendly(err))
 			}
 		}
 	}
 	if _, err := c.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: &arn, PolicyDocument: &document, SetAsDefault: true}); err != nil {
-		return wizard.Entity{}, fmt.Errorf("update policy %s: %w", arn, friendly(err))
+		return wizard.Entity{}, fmt.Errorf("update policy %s: %w", arn, c.friendly(err))
 	}
 	return wizard.Entity{Name: name, ARN: arn}, nil
 }
@@ -399,7 +404,7 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 func (c *Client) policyOwned(ctx context.Context, arn string) (bool, error) {
 	out, err := c.iam.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: &arn})
 	if err != nil {
-		return false, fmt.Errorf("read tags of policy %s: %w", arn, friendly(err))
+		return false, fmt.Errorf("read tags of policy %s: %w", arn, c.friendly(err))
 	}
 	return hasOwnerTag(out.Tags), nil
 }
@@ -408,11 +413,11 @@ func (c *Client) policyOwned(ctx context.Context, arn string) (bool, error) {
 func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error) {
 	pol, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
 	if err != nil {
-		return "", fmt.Errorf("read policy %s: %w", arn, friendly(err))
+		return "", fmt.Errorf("read policy %s: %w", arn, c.friendly(err))
 	}
 	ver, err := c.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: &arn, VersionId: pol.Policy.DefaultVersionId})
 	if err != nil {
-		return "", fmt.Errorf("read policy %s: %w", arn, friendly(err))
+		return "", fmt.Errorf("read policy %s: %w", arn, c.friendly(err))
 	}
 	// IAM returns the document URL-encoded (RFC 3986).
 	doc, err := url.QueryUnescape(strings.ReplaceAll(aws.ToString(ver.PolicyVersion.Document), "+", "%2B"))
@@ -464,12 +469,12 @@ func (c *Client) poll(ctx context.Context, progress func(string), waiting string
 			return nil
 		}
 		if !isCode(err, retry...) {
-			return friendly(err)
+			return c.friendly(err)
 		}
 		progress(fmt.Sprintf("%s (attempt %d, %s so far; usually under 10 seconds)", waiting, attempt, time.Since(start).Round(time.Second)))
 		if err := c.sleep(ctx, delay); err != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%s after %s: check the key and the group's policies in the IAM console, then run this step again: %w", waiting, c.conf.KeyWait, friendly(err))
+				return fmt.Errorf("%s after %s: check the key and the group's policies in the IAM console, then run this step again: %w", waiting, c.conf.KeyWait, c.friendly(err))
 			}
 			return fmt.Errorf("stopped waiting: %w", err)
 		}
@@ -486,7 +491,7 @@ func (c *Client) SecretNames(ctx context.Context) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list secrets in AWS Secrets Manager: %w", friendly(err))
+			return nil, fmt.Errorf("list secrets in AWS Secrets Manager: %w", c.friendly(err))
 		}
 		for _, s := range page.SecretList {
 			names = append(names, aws.ToString(s.Name))

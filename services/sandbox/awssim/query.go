@@ -144,6 +144,15 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 		return
 	}
 	action := q.Get("Action")
+	if service == "sts" && action == "GetSessionToken" {
+		s.getSessionToken(w, q, c)
+		return
+	}
+	if service == "iam" && c.session != nil && !c.session.MFA {
+		// IAM refuses temporary credentials from GetSessionToken unless MFA was given.
+		writeXMLError(w, errf(403, "InvalidClientTokenId", "The security token included in the request is invalid"))
+		return
+	}
 	if service == "sts" {
 		if action != "GetCallerIdentity" {
 			writeXMLError(w, errf(400, "InvalidAction", "practice AWS does not simulate sts:%s", action))
@@ -176,6 +185,27 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 		return
 	}
 	writeXML(w, iamNS, action, res)
+}
+
+// getSessionToken issues temporary credentials for the caller; with SerialNumber and
+// TokenCode they count as MFA-authenticated.
+func (s *Server) getSessionToken(w http.ResponseWriter, q url.Values, c caller) {
+	sess := &session{KeyID: "ASIA" + randUpper(16), Secret: randToken(40), Token: randToken(64),
+		MFA: q.Get("SerialNumber") != "" && q.Get("TokenCode") != "", Expires: s.opts.Now().Add(time.Hour)}
+	if secs, err := strconv.Atoi(q.Get("DurationSeconds")); err == nil {
+		sess.Expires = s.opts.Now().Add(time.Duration(secs) * time.Second)
+	}
+	if c.user != nil {
+		sess.User = c.user.Name
+	}
+	s.mu.Lock()
+	s.sessions[sess.KeyID] = sess
+	s.mu.Unlock()
+	writeXML(w, stsNS, "GetSessionToken", struct {
+		Credentials struct {
+			AccessKeyId, SecretAccessKey, SessionToken, Expiration string
+		}
+	}{Credentials: struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }{sess.KeyID, sess.Secret, sess.Token, ts(sess.Expires)}})
 }
 
 // iamResource is the ARN an IAM call acts on, for policy evaluation.

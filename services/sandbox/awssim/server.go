@@ -37,13 +37,16 @@ type Options struct {
 	// value with it to prove it never leaks).
 	NewSecretKey func() string
 	Now          func() time.Time
+	// Throttle makes the next N requests fail with Throttling (tests of the retry and its message).
+	Throttle int
 }
 
 // Server is one simulated AWS account.
 type Server struct {
-	opts Options
-	mu   sync.Mutex
-	db   *database
+	opts     Options
+	mu       sync.Mutex
+	db       *database
+	sessions map[string]*session // temporary credentials; not persisted
 
 	ln  net.Listener
 	srv *http.Server
@@ -71,7 +74,7 @@ func New(opts Options) *Server {
 	if opts.NewSecretKey == nil {
 		opts.NewSecretKey = func() string { return randToken(40) }
 	}
-	return &Server{opts: opts, db: newDatabase()}
+	return &Server{opts: opts, db: newDatabase(), sessions: map[string]*session{}}
 }
 
 // Account returns the simulated account id.
@@ -122,6 +125,16 @@ func errf(status int, code, format string, args ...any) *apiError {
 type caller struct {
 	admin bool
 	user  *user // nil for the admin
+	// session is set for temporary credentials from sts:GetSessionToken.
+	session *session
+}
+
+// session is a set of temporary credentials.
+type session struct {
+	KeyID, Secret, Token string
+	User                 string // "" for the operator
+	MFA                  bool
+	Expires              time.Time
 }
 
 var credentialRE = regexp.MustCompile(`Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request`)
@@ -141,7 +154,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keyID, region, service := m[1], m[3], m[4]
-	c, secret, aerr := s.authenticate(keyID)
+	if s.throttled() {
+		s.fail(w, r, service, errf(400, "Throttling", "Rate exceeded"))
+		return
+	}
+	c, secret, aerr := s.authenticate(keyID, r.Header.Get("X-Amz-Security-Token"))
 	if aerr == nil {
 		aerr = verifySignature(r, body, keyID, secret, region, service)
 	}
@@ -159,12 +176,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) authenticate(keyID string) (caller, string, *apiError) {
+func (s *Server) throttled() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.Throttle > 0 {
+		s.opts.Throttle--
+		return true
+	}
+	return false
+}
+
+func (s *Server) authenticate(keyID, token string) (caller, string, *apiError) {
 	if keyID == s.opts.AdminKeyID {
 		return caller{admin: true}, s.opts.AdminSecret, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if sess, ok := s.sessions[keyID]; ok {
+		switch {
+		case token != sess.Token:
+			return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		case s.opts.Now().After(sess.Expires):
+			return caller{}, "", errf(403, "ExpiredToken", "The security token included in the request is expired")
+		}
+		c := caller{admin: sess.User == "", session: sess}
+		if !c.admin {
+			if c.user = s.db.Users[lower(sess.User)]; c.user == nil {
+				return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			}
+		}
+		return c, sess.Secret, nil
+	}
 	k, ok := s.db.Keys[keyID]
 	if !ok {
 		return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
