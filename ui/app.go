@@ -28,6 +28,12 @@ type Info struct {
 	SSURL          string
 	StatePath      string
 	AuditPath      string
+	// Live mode's AWS choices: the admin's profiles, the one in use, and endpoint overrides
+	// from the environment.
+	Profiles  []string
+	Profile   string
+	Region    string
+	Endpoints map[string]string
 }
 
 // UI is the main window's content and navigation.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +26,8 @@ func (u *UI) ShowWelcome() {
 	} else {
 		body.Add(section("Live mode", "Changes are made in your real accounts.", para("AWS: "+orDefault(u.info.AWSEndpoint, "your AWS configuration")+"\nSecret Server: "+u.info.SSURL)))
 	}
+	conn, checkIdentity := u.connectionSection()
+	body.Add(conn)
 	where := fmt.Sprintf("The new secret access key goes to %s and is never shown.", u.info.KeyringName)
 	for _, n := range []string{u.info.KeyringNotice, u.info.PracticeNotice} {
 		if n != "" {
@@ -55,6 +58,7 @@ func (u *UI) ShowWelcome() {
 	start.Importance = widget.HighImportance
 	body.Add(container.NewHBox(start))
 	u.show("welcome", body)
+	checkIdentity() // once the page is up, so nothing else is still building widgets
 }
 
 func orDefault(v, d string) string {
@@ -230,4 +234,61 @@ func (u *UI) confirmCleanup(button *widget.Button, status *widget.Label) {
 		}, u.win)
 	d.Resize(fyne.NewSize(520, 240))
 	d.Show()
+}
+
+// connectionSection shows who VaultLink acts as in AWS before anything changes, and in live
+// mode lets the admin pick another profile or region. Call the returned func to start the
+// first identity check.
+func (u *UI) connectionSection() (fyne.CanvasObject, func()) {
+	identity := para("Checking who you are signed in as…")
+	check := func(fn func() (wizard.Identity, error)) {
+		identity.Importance = widget.MediumImportance
+		identity.SetText("Checking who you are signed in as…")
+		var id wizard.Identity
+		var err error
+		u.background(func() { id, err = fn() }, func() {
+			if err != nil {
+				identity.Importance = widget.DangerImportance
+				identity.SetText("✗ " + err.Error())
+				return
+			}
+			identity.Importance = widget.SuccessImportance
+			identity.SetText("✓ Signed in as " + id.ARN + " (account " + id.Account + ")")
+		})
+	}
+	box := container.NewVBox(identity)
+	if len(u.info.Endpoints) > 0 {
+		var lines []string
+		for k, v := range u.info.Endpoints {
+			lines = append(lines, k+" = "+v)
+		}
+		sort.Strings(lines)
+		note := para("⚠ Calls go to an endpoint override from the environment:\n" + strings.Join(lines, "\n"))
+		note.Importance = widget.WarningImportance
+		box.Add(note)
+	}
+	if !u.info.Practice {
+		options := append([]string{"(environment and default chain)"}, u.info.Profiles...)
+		profile := widget.NewSelect(options, nil)
+		profile.SetSelected(orDefault(u.info.Profile, options[0]))
+		region := widget.NewEntry()
+		region.SetPlaceHolder("the profile's region")
+		region.SetText(u.info.Region)
+		connect := widget.NewButtonWithIcon("Use this profile", theme.LoginIcon(), func() {
+			p := profile.Selected
+			if p == options[0] {
+				p = ""
+			}
+			r := strings.TrimSpace(region.Text)
+			check(func() (wizard.Identity, error) {
+				return u.s.SwitchAWS(context.Background(), wizard.Connection{Profile: p, Region: r})
+			})
+		})
+		form := container.New(&formLayout{}, widget.NewLabel("AWS profile"), profile, widget.NewLabel("Region"), region)
+		box.Add(form)
+		box.Add(container.NewHBox(connect))
+	}
+	return section("AWS connection", "Nothing changes until you run a step.", box), func() {
+		check(func() (wizard.Identity, error) { return u.s.CheckIdentity(context.Background()) })
+	}
 }

@@ -56,6 +56,7 @@ func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1180, 780))
 	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()})
+	u.WaitIdle() // the welcome page checks the AWS identity in the background
 	return u, w
 }
 
@@ -75,6 +76,9 @@ func TestModuleOneThroughTheWindowUnlocksModuleTwo(t *testing.T) {
 
 	if !uitest.Shows(c, "PRACTICE") || !uitest.Shows(c, "Modules covered 0 / 6") {
 		t.Fatal("the practice badge and the progress counter must be visible")
+	}
+	if !uitest.Shows(c, "Signed in as arn:aws:iam::123456789012:root") {
+		t.Fatal("the AWS identity must be shown before any change")
 	}
 	if !uitest.Button(t, c, "02  Create Secret in Secret Server").Disabled() {
 		t.Fatal("module 2 must start locked")

@@ -34,7 +34,11 @@ func (r *run) out(name string) string { return r.s.Output(name) }
 func (r *run) save(kv map[string]string) error {
 	return r.s.setOutputs(kv)
 }
-func (r *run) svc() Services { return r.s.svc }
+func (r *run) svc() Services {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	return r.s.svc
+}
 
 // adopt says whether an existing entity may be used: the admin agreed (per entity, or with the
 // plan's adopt_existing), or the wizard's journal shows VaultLink created it.

@@ -227,11 +227,23 @@ type Keyring interface {
 	Name() string
 }
 
+// Connection is the admin's choice of AWS configuration in live mode.
+type Connection struct {
+	Profile string
+	Region  string
+}
+
+// Connector rebuilds the AWS side for another profile or region (live mode).
+type Connector interface {
+	ConnectAWS(ctx context.Context, c Connection) (IAM, SecretsManager, error)
+}
+
 // Services bundles what one wizard run talks to.
 type Services struct {
 	IAM            IAM
 	SecretsManager SecretsManager
 	SecretServer   SecretServer
 	Keyring        Keyring
+	Connector      Connector // nil when the AWS side cannot be switched (practice mode)
 	Now            func() time.Time
 }

@@ -505,3 +505,40 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	s.emit(cleanRef, "done", fmt.Sprintf("Clean-up finished: %d change(s)", len(done)))
 	return done, err
 }
+
+// CheckIdentity asks AWS who the configured credentials are (sts:GetCallerIdentity, which
+// changes nothing), so the admin sees it before any step makes a change.
+func (s *Session) CheckIdentity(ctx context.Context) (Identity, error) {
+	s.mu.Lock()
+	iam := s.svc.IAM
+	s.mu.Unlock()
+	id, err := iam.CallerIdentity(ctx)
+	if err != nil {
+		s.emit(StepRef{Module: "aws"}, "error", err.Error())
+		return Identity{}, err
+	}
+	s.emit(StepRef{Module: "aws"}, "info", "Signed in to AWS as "+id.ARN)
+	return id, nil
+}
+
+// SwitchAWS moves the session to another AWS profile or region and checks the identity it
+// signs in as. It is refused while a step runs.
+func (s *Session) SwitchAWS(ctx context.Context, c Connection) (Identity, error) {
+	s.mu.Lock()
+	conn, busy := s.svc.Connector, s.running
+	s.mu.Unlock()
+	if busy {
+		return Identity{}, ErrBusy
+	}
+	if conn == nil {
+		return Identity{}, errors.New("the AWS connection cannot be changed in practice mode")
+	}
+	iam, sm, err := conn.ConnectAWS(ctx, c)
+	if err != nil {
+		return Identity{}, err
+	}
+	s.mu.Lock()
+	s.svc.IAM, s.svc.SecretsManager = iam, sm
+	s.mu.Unlock()
+	return s.CheckIdentity(ctx)
+}

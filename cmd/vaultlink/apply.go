@@ -98,6 +98,16 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vaultlink apply: the plan has bad settings:\n"+err.Error())
 		return 2
 	}
+	id, err := sess.CheckIdentity(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply: nothing was changed:", err)
+		return 1
+	}
+	where := "AWS's own endpoints"
+	if e := st.AWS.Endpoint(); e != "" {
+		where = e
+	}
+	fmt.Fprintf(stdout, "AWS identity: %s (account %s, region %s, endpoint %s)\n", id.ARN, id.Account, st.AWS.Region(), where)
 	savePracticeAfterEachStep(st, sess, stderr)
 	if err := sess.RunAll(ctx, func(line string) { fmt.Fprintln(stdout, line) }); err != nil {
 		fmt.Fprintln(stderr, "vaultlink apply:", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/audit"
+	vaws "github.com/vaultlink/vaultlink/services/aws"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/ui"
 	"github.com/vaultlink/vaultlink/wizard"
@@ -107,7 +108,16 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 	}
 	savePracticeAfterEachStep(st, sess, os.Stderr)
 	info := ui.Info{Practice: st.Practice, KeyringName: st.Services.Keyring.Name(), KeyringNotice: st.KeyringNotice, PracticeNotice: practiceNotice,
-		StatePath: statePath, AuditPath: log.Path(), SSURL: st.SS.URL(), AWSEndpoint: st.AWS.Endpoint()}
+		StatePath: statePath, AuditPath: log.Path(), SSURL: st.SS.URL(), AWSEndpoint: st.AWS.Endpoint(),
+		Profile: c.awsProfile, Region: st.AWS.Region()}
+	if !st.Practice {
+		info.Endpoints = vaws.EndpointOverrides()
+		if profiles, err := vaws.Profiles(); err == nil {
+			for _, p := range profiles {
+				info.Profiles = append(info.Profiles, p.Name)
+			}
+		}
+	}
 	closeFn := func() {
 		if err := st.SavePractice(); err != nil {
 			fmt.Fprintln(os.Stderr, "vaultlink: keep practice data:", err)

@@ -85,6 +85,7 @@ func TestSecretAccessKeyNeverLeaks(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1180, 780))
 	u := ui.New(w, sess, ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()})
+	u.WaitIdle()
 	seen := func(page string) {
 		assertNoCanary(t, "the window ("+page+")", strings.Join(uitest.Text(w.Canvas()), "\n"))
 	}

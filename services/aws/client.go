@@ -64,9 +64,6 @@ type Client struct {
 
 // New loads the AWS configuration and builds the clients. It makes no network call.
 func New(ctx context.Context, c Config) (*Client, error) {
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
 	if c.KeyWait == 0 {
 		c.KeyWait = 2 * time.Minute
 	}
@@ -74,11 +71,13 @@ func New(ctx context.Context, c Config) (*Client, error) {
 		c.MaxAttempts = 5
 	}
 	opts := []func(*config.LoadOptions) error{
-		config.WithRegion(c.Region),
 		config.WithRetryer(func() aws.Retryer {
 			// IAM answers ConcurrentModification when writes race; it is safe to retry.
 			return retry.AddWithErrorCodes(retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = c.MaxAttempts }), "ConcurrentModification")
 		}),
+	}
+	if c.Region != "" {
+		opts = append(opts, config.WithRegion(c.Region)) // else the profile's or AWS_REGION
 	}
 	if c.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
@@ -93,11 +92,15 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", (&Client{conf: c}).friendly(err))
 	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1" // IAM is global; Secrets Manager needs some region
+	}
+	c.Region = cfg.Region
 	cfg.APIOptions = append(cfg.APIOptions, auditMiddleware(c.Audit))
 	return &Client{
 		cfg: cfg, conf: c,
 		iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg),
-		sleep: sleepCtx, partion: partitionOf(c.Region),
+		sleep: sleepCtx, partion: partitionOf(cfg.Region),
 	}, nil
 }
 

@@ -157,7 +157,23 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 	}
 	st.AWS, st.SS = a, ss
 	st.Services = wizard.Services{IAM: a, SecretsManager: a, SecretServer: ss, Keyring: kr, Now: time.Now}
+	if !o.Practice {
+		st.Services.Connector = liveConnector{base: awsConf}
+	}
 	return st, nil
+}
+
+// liveConnector rebuilds the AWS client for another profile or region.
+type liveConnector struct{ base vaws.Config }
+
+func (l liveConnector) ConnectAWS(ctx context.Context, c wizard.Connection) (wizard.IAM, wizard.SecretsManager, error) {
+	conf := l.base
+	conf.Profile, conf.Region = c.Profile, c.Region
+	a, err := vaws.New(ctx, conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, a, nil
 }
 
 // Close stops the practice simulators.
