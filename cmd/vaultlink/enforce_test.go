@@ -127,6 +127,23 @@ func TestLiveApplyAgainstMotoIsLeastPrivilege(t *testing.T) {
 			if !strings.Contains(out.String(), "pull team/existing: ok") {
 				t.Fatalf("the AWS secret was not pulled:\n%s", out.String())
 			}
+
+			// A second apply changes nothing: no new key, policy version or secret value.
+			opIAM := iam.NewFromConfig(op)
+			policyARN := "arn:aws:iam::123456789012:policy/DelineaSecretsManagerLeastPrivilege"
+			versionsBefore, _ := secretsmanager.NewFromConfig(op).ListSecretVersionIds(ctx, &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String("team/app-db")})
+			out.Reset()
+			errb.Reset()
+			if code := run([]string{"apply", "--live", "--ss-url", ss.URL(), "--ss-user", sssim.PracticeUser, "--state-dir", dir, "--plan", plan}, &out, &errb); code != 0 {
+				t.Fatalf("second apply exited %d\n%s\n%s", code, out.String(), errb.String())
+			}
+			keys, _ := opIAM.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("delinea-secrets-sync")})
+			pv, _ := opIAM.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: aws.String(policyARN)})
+			versionsAfter, _ := secretsmanager.NewFromConfig(op).ListSecretVersionIds(ctx, &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String("team/app-db")})
+			if len(keys.AccessKeyMetadata) != 1 || len(pv.Versions) != 1 || len(versionsAfter.Versions) != len(versionsBefore.Versions) || strings.Contains(out.String(), "Created") {
+				t.Fatalf("second apply changed things: %d keys, %d policy versions, secret versions %d → %d\n%s",
+					len(keys.AccessKeyMetadata), len(pv.Versions), len(versionsBefore.Versions), len(versionsAfter.Versions), out.String())
+			}
 		})
 	}
 }
