@@ -44,7 +44,7 @@ func section(title, note string, content fyne.CanvasObject) fyne.CanvasObject {
 	box := container.NewVBox(widget.NewSeparator(), t)
 	if note != "" {
 		n := para(note)
-		n.Importance = widget.LowImportance
+		n.TextStyle = fyne.TextStyle{Italic: true} // not LowImportance: too faint on dark themes
 		box.Add(n)
 	}
 	box.Add(content)

@@ -917,6 +917,6 @@ func runSync(ctx context.Context, r *run) (StepRecord, error) {
 		}
 		rec.Facts = append(rec.Facts, Fact{"External secrets in Secret Server", strings.Join(names, ", ")})
 	}
-	rec.Summary = fmt.Sprintf("%s: %d secret transfer(s), none failed", strings.Join(ops, ", "), len(rec.Sync))
+	rec.Summary = fmt.Sprintf("%d secret transfer(s), none failed", len(rec.Sync))
 	return rec, nil
 }

@@ -23,7 +23,11 @@ func runTour(u *ui.UI, w fyne.Window, dir string) error {
 	}
 	n := 0
 	shot := func(name string) error {
-		time.Sleep(500 * time.Millisecond) // let the driver draw the new frame
+		settle := 500 * time.Millisecond // let the driver draw the new frame
+		if n == 0 {
+			settle = 2 * time.Second // the window must be mapped and drawn once first
+		}
+		time.Sleep(settle)
 		n++
 		path := filepath.Join(dir, fmt.Sprintf("%02d-%s.png", n, name))
 		// What the X server shows of the window is the truth; the GL canvas capture reads a
