@@ -7,9 +7,12 @@ package secretserver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,12 +26,19 @@ import (
 
 // Config says which Secret Server to use and how to sign in.
 type Config struct {
-	URL      string // on-prem base (https://host/SecretServer) or a cloud tenant URL
+	// URL is the base of an on-premises server (https://host/SecretServer: the application
+	// path is kept) or any full URL; Tenant (with TLD, default "com") names a Secret Server
+	// Cloud tenant instead.
+	URL    string
+	Tenant string
+	TLD    string
+
 	Username string
 	Password wizard.Secret
-	Domain   string
+	Domain   string        // for Active Directory accounts
 	Token    wizard.Secret // a pre-obtained API token instead of a password
-	CACert   []byte        // PEM roots for a private CA, for this connection only
+	OTP      string        // the one-time code of a two-factor sign-in
+	CACert   []byte        // PEM roots of a private CA, trusted for this connection only
 	Audit    *audit.Log
 }
 
@@ -36,34 +46,91 @@ type Config struct {
 type Client struct {
 	conf  Config
 	base  string
-	sdk   *server.Server
+	sdk   *server.Server // nil with a one-time code: built from the engine's token instead
 	api   *delinea.Client
 	paths vaultAPI
 }
 
+// BaseURL turns the connection settings into the server's base URL, refusing plain http to
+// anything but this computer.
+func BaseURL(c Config) (string, error) {
+	if c.Tenant != "" {
+		tld := c.TLD
+		if tld == "" {
+			tld = "com"
+		}
+		u, err := delinea.CloudURL(c.Tenant, tld)
+		if err != nil {
+			return "", fmt.Errorf("secret server cloud tenant %q (.%s): %w", c.Tenant, tld, err)
+		}
+		return u, nil
+	}
+	if strings.TrimSpace(c.URL) == "" {
+		return "", errors.New("enter the Secret Server URL (for example https://secrets.example.com/SecretServer) or a cloud tenant name")
+	}
+	u, err := delinea.NormalizeURL(c.URL, false)
+	if err != nil {
+		if strings.HasPrefix(strings.ToLower(c.URL), "http://") {
+			return "", fmt.Errorf("secret server URL %q uses plain http, which would send the password unencrypted: use https:// (plain http is allowed only to this computer)", c.URL)
+		}
+		return "", fmt.Errorf("secret server URL %q: %w", c.URL, err)
+	}
+	return u, nil
+}
+
 // New validates the configuration; it makes no network call.
 func New(c Config) (*Client, error) {
-	base, err := delinea.NormalizeURL(c.URL, false)
+	base, err := BaseURL(c)
 	if err != nil {
-		return nil, fmt.Errorf("secret server URL %q: %w", c.URL, err)
+		return nil, err
 	}
-	sdk, err := server.New(server.Configuration{
-		ServerURL:   base,
-		Credentials: server.UserCredential{Username: c.Username, Password: c.Password.Reveal(), Domain: c.Domain, Token: c.Token.Reveal()},
-		CACertPEM:   string(c.CACert),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("secret server settings: %w", err)
-	}
-	api, err := delinea.New(delinea.Config{
+	dc := delinea.Config{
 		URL: base, Target: delinea.TargetSecretServer,
 		Username: c.Username, Password: c.Password.Reveal(), Domain: c.Domain, Token: c.Token.Reveal(),
 		CACert: c.CACert,
-	})
+	}
+	if c.OTP != "" {
+		// Secret Server takes the code in an OTP header on the token request. The engine sends
+		// configured headers with the grant; the SDK cannot, so it reuses the engine's token.
+		dc.Header = http.Header{"OTP": {c.OTP}}
+	}
+	api, err := delinea.New(dc)
 	if err != nil {
 		return nil, fmt.Errorf("secret server settings: %w", err)
 	}
-	return &Client{conf: c, base: base, sdk: sdk, api: api, paths: defaultVaultAPI}, nil
+	cl := &Client{conf: c, base: base, api: api, paths: defaultVaultAPI}
+	if c.OTP == "" {
+		cl.sdk, err = server.New(server.Configuration{
+			ServerURL:   base,
+			Credentials: server.UserCredential{Username: c.Username, Password: c.Password.Reveal(), Domain: c.Domain, Token: c.Token.Reveal()},
+			CACertPEM:   string(c.CACert),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("secret server settings: %w", err)
+		}
+	}
+	return cl, nil
+}
+
+// withVendor runs fn with the vendor SDK client.
+func (c *Client) withVendor(ctx context.Context, fn func(*server.Server) error) error {
+	sdk, err := c.vendor(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(sdk)
+}
+
+// vendor returns the SDK client, built on the engine's token when a one-time code was used.
+func (c *Client) vendor(ctx context.Context) (*server.Server, error) {
+	if c.sdk != nil {
+		return c.sdk, nil
+	}
+	tok, err := c.api.Token(ctx)
+	if err != nil {
+		return nil, explain(err)
+	}
+	return server.New(server.Configuration{ServerURL: c.base, Credentials: server.UserCredential{Token: tok}, CACertPEM: string(c.conf.CACert)})
 }
 
 // URL is the normalized base URL.
@@ -90,7 +157,7 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		entry.Outcome = "error"
 		c.conf.Audit.Record(entry)
-		return &HTTPError{Status: resp.StatusCode, Message: serverMessage(resp)}
+		return &HTTPError{Status: resp.StatusCode, Message: serverMessage(resp), Method: method}
 	}
 	c.conf.Audit.Record(entry)
 	if out == nil {
@@ -110,9 +177,17 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 type HTTPError struct {
 	Status  int
 	Message string
+	Method  string
 }
 
+// expiredMessage is Secret Server's documented answer to a token that has expired.
+const expiredMessage = "Authentication failed or expired token."
+
 func (e *HTTPError) Error() string {
+	if e.Status == 403 && strings.HasPrefix(e.Message, expiredMessage) {
+		// The engine renews the token and retries reads itself; a write is never replayed.
+		return fmt.Sprintf("your Secret Server session expired while this step ran (%s): run the step again, and VaultLink signs in anew (with a one-time code or an API token, enter a new one first)", e.Message)
+	}
 	return fmt.Sprintf("secret server answered %d: %s", e.Status, e.Message)
 }
 
@@ -146,11 +221,21 @@ func codeOf(err error) string {
 
 // explain turns the engine's failure classes into advice.
 func explain(err error) error {
+	msg := err.Error()
+	var certErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
 	switch {
+	case errors.As(err, &certErr) || errors.As(err, &unknownCA) || strings.Contains(msg, "certificate signed by unknown authority"):
+		return fmt.Errorf("secret server's certificate is not trusted by this computer: if your server uses a private CA, add its certificate (PEM) in the connection settings: %w", err)
+	case errors.As(err, &hostErr):
+		return fmt.Errorf("secret server's certificate is for another name than the URL: use the name on the certificate: %w", err)
+	case errors.Is(err, delinea.ErrAccessDenied) && (strings.Contains(msg, "OTP") || strings.Contains(strings.ToLower(msg), "one-time")):
+		return fmt.Errorf("secret server asks for a one-time code (two-factor sign-in): enter the current code and sign in again (it was tried once): %w", err)
 	case errors.Is(err, delinea.ErrAccessDenied):
 		return fmt.Errorf("secret server refused the sign-in: check the user name, password and domain (it was tried once, so the account is not locked out): %w", err)
 	case errors.Is(err, delinea.ErrTransport), errors.Is(err, delinea.ErrTimeout):
-		return fmt.Errorf("cannot reach Secret Server: check the URL, the network and any proxy: %w", err)
+		return fmt.Errorf("cannot reach Secret Server: check the URL, the network and any proxy (HTTPS_PROXY): %w", err)
 	case errors.Is(err, delinea.ErrConfig):
 		return fmt.Errorf("secret server settings: %w", err)
 	}
@@ -209,7 +294,8 @@ func (c *Client) FindTemplate(ctx context.Context, name string) (wizard.Template
 	if id == 0 {
 		return wizard.Template{}, fmt.Errorf("secret server has no active template named %q: ask your Secret Server administrator to enable it", name)
 	}
-	t, err := c.sdk.SecretTemplateContext(ctx, id)
+	var t *server.SecretTemplate
+	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { t, err = sdk.SecretTemplateContext(ctx, id); return err })
 	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secret-templates/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
 	if err != nil {
 		return wizard.Template{}, fmt.Errorf("read template %q: %w", name, explain(err))
@@ -301,7 +387,8 @@ func (c *Client) CreateSecret(ctx context.Context, s wizard.NewSecretServerSecre
 	for _, f := range s.Fields {
 		sec.Fields = append(sec.Fields, server.SecretField{FieldID: f.FieldID, Slug: f.Slug, ItemValue: f.Value.Reveal()})
 	}
-	made, err := c.sdk.CreateSecretContext(ctx, sec)
+	var made *server.Secret
+	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { made, err = sdk.CreateSecretContext(ctx, sec); return err })
 	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "POST /api/v1/secrets", Target: s.Name, Outcome: outcome(err)})
 	var pw *server.PartialWriteError
 	if errors.As(err, &pw) {
@@ -315,7 +402,8 @@ func (c *Client) CreateSecret(ctx context.Context, s wizard.NewSecretServerSecre
 
 // SecretFields reads a secret's field values by slug, each wrapped so it cannot be printed.
 func (c *Client) SecretFields(ctx context.Context, id int) (map[string]wizard.Secret, error) {
-	sec, err := c.sdk.SecretContext(ctx, id)
+	var sec *server.Secret
+	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { sec, err = sdk.SecretContext(ctx, id); return err })
 	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
 	if err != nil {
 		return nil, fmt.Errorf("read secret %d: %w", id, explain(err))
@@ -329,7 +417,7 @@ func (c *Client) SecretFields(ctx context.Context, id int) (map[string]wizard.Se
 
 // DeleteSecret deletes a secret with the vendor SDK.
 func (c *Client) DeleteSecret(ctx context.Context, id int) error {
-	err := c.sdk.DeleteSecretContext(ctx, id)
+	err := c.withVendor(ctx, func(sdk *server.Server) error { return sdk.DeleteSecretContext(ctx, id) })
 	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "DELETE /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
 	if err != nil {
 		return fmt.Errorf("delete secret %d: %w", id, explain(err))

@@ -3,9 +3,11 @@ package sssim
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ---- authentication ----
@@ -19,9 +21,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string]string{"error": "unsupported_grant_type"})
 		return
 	}
+	s.mu.Lock()
+	s.grants++
+	s.mu.Unlock()
 	user, pass := r.PostForm.Get("username"), r.PostForm.Get("password")
 	if subtle.ConstantTimeCompare([]byte(user), []byte(s.opts.Username)) != 1 || subtle.ConstantTimeCompare([]byte(pass), []byte(s.opts.Password)) != 1 {
 		writeJSON(w, 400, map[string]string{"error": "Login failed."})
+		return
+	}
+	if s.opts.OTP != "" && r.Header.Get("OTP") != s.opts.OTP {
+		writeJSON(w, 400, map[string]string{"error": "Invalid or missing one-time password (OTP). Two-factor authentication is required."})
 		return
 	}
 	tok := randHex(32)
@@ -37,6 +46,9 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		s.mu.Lock()
 		exp, known := s.db.Tokens[tok]
+		if !known && slices.Contains(s.opts.APITokens, tok) {
+			exp, known = s.opts.Now().Add(time.Hour), true
+		}
 		now := s.opts.Now()
 		s.mu.Unlock()
 		switch {
@@ -74,7 +86,7 @@ func (s *Server) searchTemplates(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, paged(r, out))
+	s.writePage(w, r, out)
 }
 
 func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +111,7 @@ func (s *Server) searchFolders(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, paged(r, out))
+	s.writePage(w, r, out)
 }
 
 func (s *Server) getFolder(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +181,7 @@ func (s *Server) searchSecrets(w http.ResponseWriter, r *http.Request) {
 		out = append(out, summary(s.db.Secrets[id]))
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, paged(r, out))
+	s.writePage(w, r, out)
 }
 
 func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
@@ -251,4 +263,14 @@ func (s *Server) getSecretField(w http.ResponseWriter, r *http.Request) {
 		}
 		apiError(w, 404, "API_FieldNotFound", "Field not found.")
 	}
+}
+
+// writePage answers a search; with EmptySearch404 an empty result is a 404, as on Secret
+// Server Cloud.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, all []any) {
+	if len(all) == 0 && s.opts.EmptySearch404 {
+		apiError(w, 404, "API_NoResults", "No results found.")
+		return
+	}
+	writeJSON(w, 200, paged(r, all))
 }

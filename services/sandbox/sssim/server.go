@@ -9,10 +9,13 @@ package sssim
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -28,6 +31,19 @@ type Options struct {
 	AWSEndpoint string
 	TokenTTL    time.Duration // default 20 minutes, as Secret Server's web-services timeout
 	Now         func() time.Time
+
+	// OTP, when set, is the one-time code two-factor sign-in requires (OTP header on the grant).
+	OTP string
+	// APITokens are pre-issued tokens accepted without a grant (API token sign-in).
+	APITokens []string
+	// NoExternalVaultAPI serves a server whose API has no external-vault operations (an older
+	// or restricted Secret Server): they answer 404 and are absent from swagger.json.
+	NoExternalVaultAPI bool
+	// EmptySearch404 answers a search that matches nothing with 404, as Secret Server Cloud does.
+	EmptySearch404 bool
+	// HTMLErrorPaths answer with an HTML error page and status 200, as Secret Server sometimes
+	// does behind a misconfigured front end.
+	HTMLErrorPaths []string
 }
 
 // Server is one simulated Secret Server.
@@ -35,11 +51,13 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 
-	mu sync.Mutex
-	db *database
+	mu     sync.Mutex
+	db     *database
+	grants int
 
 	ln  net.Listener
 	srv *http.Server
+	tls bool
 }
 
 // PracticePassword is the practice admin's password: fixed and public, like the practice AWS
@@ -84,7 +102,13 @@ func (s *Server) Start() (string, error) {
 }
 
 // URL is the server's base URL (what an admin would type).
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/SecretServer" }
+func (s *Server) URL() string {
+	scheme := "http"
+	if s.tls {
+		scheme = "https"
+	}
+	return scheme + "://" + s.ln.Addr().String() + "/SecretServer"
+}
 
 // Close stops serving.
 func (s *Server) Close() error {
@@ -99,6 +123,25 @@ func (s *Server) Close() error {
 // ServeHTTP lets tests mount the server on their own listener (a TLS one, say).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// StartTLS listens on a random loopback port with the given certificate.
+func (s *Server) StartTLS(cert tls.Certificate) (string, error) {
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return "", fmt.Errorf("practice Secret Server: listen: %w", err)
+	}
+	s.ln, s.tls = ln, true
+	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	go s.srv.Serve(ln)
+	return s.URL(), nil
+}
+
+// Grants counts password grants attempted (a wrong password must be tried once, not retried).
+func (s *Server) Grants() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grants
+}
+
 const base = "/SecretServer"
 
 func (s *Server) routes() {
@@ -109,11 +152,18 @@ func (s *Server) routes() {
 	})
 	m.HandleFunc("GET "+base+"/Documents/restapi/TokenAuth/swagger.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if s.opts.NoExternalVaultAPI {
+			w.Write(swaggerWithoutExternalVaults())
+			return
+		}
 		w.Write(swaggerJSON)
 	})
 	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request)) {
 		method, path, _ := strings.Cut(pattern, " ")
-		m.HandleFunc(method+" "+base+"/api/v1"+path, s.authed(h))
+		if s.opts.NoExternalVaultAPI && strings.HasPrefix(path, "/external-vault") {
+			return // answers 404, as a server without these operations does
+		}
+		m.HandleFunc(method+" "+base+"/api/v1"+path, s.htmlErrors(s.authed(h)))
 	}
 	api("GET /users/current", s.currentUser)
 	api("POST /oauth-expiration", s.expireToken)
@@ -137,6 +187,35 @@ func (s *Server) routes() {
 	api("GET /external-vault-secrets", s.searchVaultSecrets)
 	api("POST /external-vault-secrets", s.createVaultSecret)
 	s.mux = m
+}
+
+// htmlErrors answers the configured paths with an HTML error page and status 200.
+func (s *Server) htmlErrors(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for _, p := range s.opts.HTMLErrorPaths {
+			if strings.HasPrefix(strings.TrimPrefix(r.URL.Path, base), p) {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(200)
+				fmt.Fprint(w, "<html><head><title>Runtime Error</title></head><body><h1>Server Error in '/SecretServer' Application.</h1></body></html>")
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+// swaggerWithoutExternalVaults is swagger.json without the external-vault operations.
+func swaggerWithoutExternalVaults() []byte {
+	var doc map[string]any
+	json.Unmarshal(swaggerJSON, &doc)
+	paths, _ := doc["paths"].(map[string]any)
+	for p := range paths {
+		if strings.Contains(p, "external-vault") {
+			delete(paths, p)
+		}
+	}
+	out, _ := json.Marshal(doc)
+	return out
 }
 
 // ---- helpers ----
