@@ -51,6 +51,10 @@ type UI struct {
 	busy   sync.WaitGroup
 	mu     sync.Mutex
 	cancel context.CancelFunc
+	// onMain serializes callbacks that touch widgets. On a real display fyne.Do already runs
+	// them one at a time on the main goroutine; Fyne's test driver runs them on the caller's
+	// goroutine, so without this two finishing operations could touch widgets at once.
+	onMain sync.Mutex
 
 	current string // "welcome", "step:<module>/<step>", "check:<module>", "complete"
 	step    *stepPage
@@ -65,7 +69,7 @@ func New(win fyne.Window, s *wizard.Session, info Info) *UI {
 	u.sidebar = container.NewVBox()
 	u.page = container.NewStack()
 	u.log = newActivityLog()
-	s.Subscribe(func(e wizard.Event) { fyne.Do(func() { u.log.add(e) }) })
+	s.Subscribe(func(e wizard.Event) { fyne.Do(func() { u.onMain.Lock(); defer u.onMain.Unlock(); u.log.add(e) }) })
 
 	if appIcon == nil {
 		appIcon = theme.StorageIcon()
@@ -185,7 +189,11 @@ func (u *UI) background(fn func(), done func()) {
 	go func() {
 		defer u.busy.Done()
 		fn()
-		fyne.DoAndWait(done)
+		fyne.DoAndWait(func() {
+			u.onMain.Lock()
+			defer u.onMain.Unlock()
+			done()
+		})
 	}()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -28,6 +29,7 @@ type stepPage struct {
 	result   *fyne.Container
 	inputs   []fyne.Disableable
 	invalid  map[string]bool // inputs whose shown value is not valid (and so not stored)
+	suggest  []func()        // loads live suggestions, once the page is shown
 }
 
 func heading(text string) *widget.Label {
@@ -81,6 +83,9 @@ func (u *UI) ShowStep(ref wizard.StepRef) {
 	if len(step.Inputs) > 0 {
 		form := container.New(&formLayout{})
 		for _, in := range step.Inputs {
+			if in.Hidden {
+				continue
+			}
 			form.Add(widget.NewLabel(in.Label))
 			form.Add(u.inputWidget(p, in))
 		}
@@ -107,6 +112,9 @@ func (u *UI) ShowStep(ref wizard.StepRef) {
 
 	u.show("step:"+ref.String(), body)
 	u.refreshStep()
+	for _, load := range p.suggest {
+		load()
+	}
 }
 
 func (u *UI) nextLabel(m *wizard.Module, idx int) string {
@@ -148,6 +156,17 @@ func (u *UI) inputWidget(p *stepPage, in wizard.Input) fyne.CanvasObject {
 		sel.OnChanged = func(v string) { report(u.s.SetSetting(in.Name, v)) }
 		p.inputs = append(p.inputs, sel)
 		w = sel
+	} else if in.Suggest != "" {
+		// An editable drop-down: the server's values once they load, and any typed value.
+		e := widget.NewSelectEntry(nil)
+		e.SetText(u.s.Setting(in.Name))
+		e.OnChanged = func(v string) { report(u.s.SetSetting(in.Name, v)) }
+		p.inputs = append(p.inputs, e)
+		p.suggest = append(p.suggest, func() {
+			var opts []string
+			u.background(func() { opts, _ = u.s.Suggestions(context.Background(), in.Name) }, func() { e.SetOptions(opts) })
+		})
+		w = e
 	} else {
 		e := widget.NewEntry()
 		e.SetText(u.s.Setting(in.Name))
@@ -270,6 +289,8 @@ func (u *UI) renderResult(p *stepPage, rec wizard.StepRecord) {
 		msg := para("✗  " + rec.Error)
 		msg.Importance = widget.DangerImportance
 		p.result.Add(section("Not done yet", "Fix what the message says, then Run again. Nothing you entered is lost.", msg))
+	case wizard.StepManual:
+		p.result.Add(u.manualSection(p.ref, rec))
 	case wizard.StepDone:
 		ok := widget.NewLabelWithStyle("✓  "+rec.Summary, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		ok.Importance = widget.SuccessImportance
@@ -292,6 +313,53 @@ func (u *UI) renderResult(p *stepPage, rec wizard.StepRecord) {
 		p.result.Add(section("Synced secrets", "", syncTable(rec.Sync)))
 	}
 	p.result.Refresh()
+}
+
+// manualSection is a guided step done by hand: why, the click path, a button that opens the
+// server, and the confirmation that makes VaultLink verify what it can.
+func (u *UI) manualSection(ref wizard.StepRef, rec wizard.StepRecord) fyne.CanvasObject {
+	m := rec.Manual
+	box := container.NewVBox(para(m.Why))
+	for i, c := range m.Clicks {
+		box.Add(para(fmt.Sprintf("%d.  %s", i+1, c)))
+	}
+	box.Add(para(m.Checks))
+	if rec.Error != "" {
+		e := para("✗  " + rec.Error)
+		e.Importance = widget.DangerImportance
+		box.Add(e)
+	}
+	open := widget.NewButtonWithIcon("Open Secret Server", theme.ComputerIcon(), func() {
+		if target, err := url.Parse(m.OpenURL); err == nil && m.OpenURL != "" {
+			if err := fyne.CurrentApp().OpenURL(target); err != nil {
+				u.step.status.SetText("Could not open a browser: " + err.Error() + " — open " + m.OpenURL + " yourself.")
+			}
+		}
+	})
+	if m.OpenURL == "" {
+		open.Disable()
+	}
+	done := widget.NewButtonWithIcon("I've done this — check it", theme.ConfirmIcon(), func() { u.ConfirmStep(ref) })
+	done.Importance = widget.HighImportance
+	box.Add(container.NewHBox(open, done))
+	return section("Do this in Secret Server", "", box)
+}
+
+// ConfirmStep tells the wizard a manual step was done, off the UI goroutine.
+func (u *UI) ConfirmStep(ref wizard.StepRef) {
+	p := u.step
+	p.status.SetText("Checking…")
+	var err error
+	u.background(func() { _, err = u.s.ConfirmManual(context.Background(), ref) }, func() {
+		if err != nil {
+			p.status.SetText("")
+		} else {
+			p.status.SetText("Done and verified.")
+		}
+		u.refreshStep()
+		u.refreshChrome()
+		u.scrollToEnd()
+	})
 }
 
 func syncTable(items []wizard.SyncItem) fyne.CanvasObject {

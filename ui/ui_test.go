@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -12,11 +13,13 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/ui"
 	"github.com/vaultlink/vaultlink/ui/uitest"
@@ -122,9 +125,36 @@ func TestModuleOneThroughTheWindowUnlocksModuleTwo(t *testing.T) {
 		t.Fatal("passing module 1's check must unlock module 2")
 	}
 	uitest.Tap(t, c, "Continue to module 2")
+	u.WaitIdle()
 	if u.Current() != "step:ss-secret/choose-template" {
 		t.Fatalf("on %s after continuing", u.Current())
 	}
+	// The folder field offers the server's folders.
+	var folders *widget.SelectEntry
+	uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.SelectEntry); ok {
+			folders = e
+		}
+	})
+	if folders == nil {
+		t.Fatal("module 2 has no folder picker")
+	}
+	// Open its drop-down: the menu lists the server's folders.
+	test.Tap(folders.ActionItem.(fyne.Tappable))
+	menu := c.Overlays().Top()
+	if menu == nil {
+		t.Fatal("the folder drop-down did not open")
+	}
+	var listed []string
+	uitest.Walk(menu, func(o fyne.CanvasObject) {
+		if tx, ok := o.(*canvas.Text); ok {
+			listed = append(listed, tx.Text)
+		}
+	})
+	if !slices.Contains(listed, `\VaultLink Practice`) {
+		t.Fatalf("the folder picker must list the server's folders, lists %v", listed)
+	}
+	c.Overlays().Remove(menu)
 }
 
 func TestABadSettingIsExplainedAndNotStored(t *testing.T) {
@@ -190,4 +220,61 @@ func TestAnExistingUserIsUsedOnlyAfterTheAdminAgrees(t *testing.T) {
 	if rec := s.StepRecord(wizard.StepRef{Module: "iam-user", Step: "create-user"}); rec.Status != wizard.StepDone {
 		t.Fatalf("after consent the step must succeed: %+v", rec)
 	}
+}
+
+func TestAManualStepShowsTheClickPathAndIsConfirmedInTheWindow(t *testing.T) {
+	test.NewTempApp(t)
+	ctx := context.Background()
+	st, err := stack.Build(ctx, stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second, PracticeSS: sssim.Options{NoExternalVaultAPI: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, _ := wizard.ParseGuide(assets.Guide)
+	s, err := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range g.Modules[:2] {
+		for _, step := range m.Steps {
+			if _, err := s.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Answer(m.ID, m.Check.Options[slicesIndexCorrect(m)].ID)
+	}
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1180, 780))
+	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
+	u.WaitIdle()
+	c := w.Canvas()
+	u.ShowStep(wizard.StepRef{Module: "vault-link", Step: "open-link"})
+	if !uitest.Shows(c, "By hand in Secret Server") {
+		t.Fatal("the preview must say the step is done by hand")
+	}
+	uitest.Tap(t, c, "Run step")
+	u.WaitIdle()
+	if !uitest.Shows(c, "Do this in Secret Server") || !uitest.Shows(c, "Choose the secret") {
+		t.Fatalf("the click path must be shown:\n%s", strings.Join(uitest.Text(c), " | "))
+	}
+	if uitest.Button(t, c, "Open Secret Server").Disabled() {
+		t.Fatal("the button that opens the server must be enabled")
+	}
+	if !uitest.Button(t, c, "Next step").Disabled() {
+		t.Fatal("the next step waits for the confirmation")
+	}
+	uitest.Tap(t, c, "I've done this")
+	u.WaitIdle()
+	if s.StepRecord(wizard.StepRef{Module: "vault-link", Step: "open-link"}).Status != wizard.StepDone || uitest.Button(t, c, "Next step").Disabled() {
+		t.Fatal("confirming must verify, record the step and allow the next")
+	}
+}
+
+func slicesIndexCorrect(m wizard.Module) int {
+	for i, o := range m.Check.Options {
+		if o.Correct {
+			return i
+		}
+	}
+	return -1
 }

@@ -13,6 +13,10 @@ import (
 type action struct {
 	preview func(r *run) []string
 	run     func(ctx context.Context, r *run) (StepRecord, error)
+	// manual, for external-vault steps, is the guided fallback when the server has no
+	// external-vault API: the click path, then confirm verifies what can be verified.
+	manual  func(r *run) ManualStep
+	confirm func(ctx context.Context, r *run) (StepRecord, error)
 }
 
 // run is the context one action invocation works in.
@@ -99,6 +103,8 @@ const (
 	outRegion       = "region"
 	outManagedARN   = "managed_policy_arn"
 	outLastSyncRows = "last_sync"
+	outVaultAPI     = "ss_external_vault_api"
+	outSSURL        = "ss_url"
 )
 
 // KeyringRef is the keyring entry name for an access key's secret.
@@ -113,20 +119,20 @@ func MaskKeyID(id string) string {
 }
 
 var actions = map[string]action{
-	"iam.create-user":           {previewCreateUser, runCreateUser},
-	"iam.add-user-to-group":     {previewGroup(true), runAddUserToGroup},
-	"iam.create-access-key":     {previewAccessKey, runCreateAccessKey},
-	"ss.find-template":          {previewTemplate, runFindTemplate},
-	"ss.create-secret":          {previewCreateSecret, runCreateSecret},
-	"ss.check-vault-connection": {previewConnection, runCheckConnection},
-	"ss.create-vault-link":      {previewVaultLink, runCreateVaultLink},
-	"iam.ensure-group":          {previewGroup(false), runEnsureGroup},
-	"iam.attach-group-policy":   {previewAttachGroupPolicy, runAttachGroupPolicy},
-	"policy.draft":              {previewDraftPolicy, runDraftPolicy},
-	"iam.ensure-policy":         {previewEnsurePolicy, runEnsurePolicy},
-	"iam.attach-custom-policy":  {previewAttachCustom, runAttachCustom},
-	"ss.list-vaults":            {previewListVaults, runListVaults},
-	"ss.sync":                   {previewSync, runSync},
+	"iam.create-user":           {preview: previewCreateUser, run: runCreateUser},
+	"iam.add-user-to-group":     {preview: previewGroup(true), run: runAddUserToGroup},
+	"iam.create-access-key":     {preview: previewAccessKey, run: runCreateAccessKey},
+	"ss.find-template":          {preview: previewTemplate, run: runFindTemplate},
+	"ss.create-secret":          {preview: previewCreateSecret, run: runCreateSecret},
+	"ss.check-vault-connection": {preview: previewConnection, run: runCheckConnection, manual: manualConnection, confirm: confirmConnection},
+	"ss.create-vault-link":      {preview: previewVaultLink, run: runCreateVaultLink, manual: manualVaultLink, confirm: confirmVaultLink},
+	"iam.ensure-group":          {preview: previewGroup(false), run: runEnsureGroup},
+	"iam.attach-group-policy":   {preview: previewAttachGroupPolicy, run: runAttachGroupPolicy},
+	"policy.draft":              {preview: previewDraftPolicy, run: runDraftPolicy},
+	"iam.ensure-policy":         {preview: previewEnsurePolicy, run: runEnsurePolicy},
+	"iam.attach-custom-policy":  {preview: previewAttachCustom, run: runAttachCustom},
+	"ss.list-vaults":            {preview: previewListVaults, run: runListVaults, manual: manualListVaults, confirm: confirmByAdmin("The vault is in the External Vaults list")},
+	"ss.sync":                   {preview: previewSync, run: runSync, manual: manualSync, confirm: confirmSync},
 }
 
 // ---- Module 1 ----
@@ -415,7 +421,11 @@ func runFindTemplate(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	kv := map[string]string{outTemplateID: strconv.Itoa(t.ID), outFolderID: strconv.Itoa(folder.ID)}
+	api := "no"
+	if info.ExternalVaultAPI {
+		api = "yes"
+	}
+	kv := map[string]string{outTemplateID: strconv.Itoa(t.ID), outFolderID: strconv.Itoa(folder.ID), outVaultAPI: api, outSSURL: info.URL}
 	var names []string
 	for k, f := range fields {
 		kv[k] = strconv.Itoa(f.ID) + ":" + f.Slug
@@ -432,6 +442,7 @@ func runFindTemplate(ctx context.Context, r *run) (StepRecord, error) {
 			{"Signed in as", info.User},
 			{"Template fields used", strings.Join(names, ", ")},
 			{"Folder", orDefault(folder.Path, "default")},
+			{"External-vault API", map[string]string{"yes": "found in the server's API description", "no": "not offered: modules 3 and 6 are guided steps in the web console"}[api]},
 		},
 	}, nil
 }
@@ -918,5 +929,118 @@ func runSync(ctx context.Context, r *run) (StepRecord, error) {
 		rec.Facts = append(rec.Facts, Fact{"External secrets in Secret Server", strings.Join(names, ", ")})
 	}
 	rec.Summary = fmt.Sprintf("%d secret transfer(s), none failed", len(rec.Sync))
+	return rec, nil
+}
+
+// ---- Guided manual fallback (servers without the external-vault API) ----
+
+// vaultAPI says whether the server documents the external-vault operations, probing once.
+func (r *run) vaultAPI(ctx context.Context) (bool, error) {
+	switch r.out(outVaultAPI) {
+	case "yes":
+		return true, nil
+	case "no":
+		return false, nil
+	}
+	info, err := r.svc().SecretServer.Connect(ctx)
+	if err != nil {
+		return false, err
+	}
+	v := "no"
+	if info.ExternalVaultAPI {
+		v = "yes"
+	}
+	return info.ExternalVaultAPI, r.save(map[string]string{outVaultAPI: v, outSSURL: info.URL})
+}
+
+const noVaultAPI = "This Secret Server does not offer the external-vault operations in its API (its swagger.json lists none), so this step is done in its web console."
+
+func (r *run) manualStep(clicks []string, checks string) ManualStep {
+	return ManualStep{Why: noVaultAPI, Clicks: clicks, OpenURL: r.out(outSSURL), Checks: checks}
+}
+
+func manualConnection(r *run) ManualStep {
+	return r.manualStep([]string{
+		"Sign in to Secret Server and open External Secrets from the secrets menu.",
+		"Click Create. The Create External Vault Link page appears.",
+		"Tick Enabled to push changes to AWS (leave it clear to only pull): here, Enabled = " + r.set("enabled") + ".",
+		"In Type, choose AWS Secret Manager.",
+		fmt.Sprintf("Choose the secret %q (id %s) as the credential.", r.set("secret_name"), r.out(outSecretID)),
+		"Wait for the green Connected indicator at the top of the page.",
+	}, "VaultLink checks that the credential secret exists and holds module 1's access key.")
+}
+
+func confirmConnection(ctx context.Context, r *run) (StepRecord, error) {
+	id, err := r.needInt(outSecretID, "Create the secret (module 2)")
+	if err != nil {
+		return StepRecord{}, err
+	}
+	fields, err := r.svc().SecretServer.SecretFields(ctx, id)
+	if err != nil {
+		return StepRecord{}, err
+	}
+	_, slug := splitField(r.out(outFieldKey))
+	if !fields[slug].Equal(NewSecret(r.out(outKeyID))) {
+		return StepRecord{}, fmt.Errorf("the credential secret (id %d) no longer holds module 1's access key: run module 2 again", id)
+	}
+	return StepRecord{Summary: "Connected (confirmed by you in Secret Server)", Facts: []Fact{{"Connection", "● Connected (seen by you)"}, {"Credential secret", fmt.Sprintf("%s (id %d), checked", r.set("secret_name"), id)}}}, nil
+}
+
+func manualVaultLink(r *run) ManualStep {
+	clicks := []string{"On the same page, set Input Type to Automatic List and tick the AWS vault for " + r.set("region") + "."}
+	if r.set("input_type") == "manual" {
+		clicks = []string{fmt.Sprintf("On the same page, set Input Type to Manual Entry; enter the vault name exactly %q (case and symbols matter), the display name %q and the region %s.", r.set("vault_name"), r.set("display_name"), r.set("region"))}
+	}
+	return r.manualStep(append(clicks, "Click Save."), "Secret Server offers no API to read vault links back, so VaultLink records your confirmation.")
+}
+
+func confirmVaultLink(_ context.Context, r *run) (StepRecord, error) {
+	if err := r.save(map[string]string{outVaultName: orDefault(r.set("vault_name"), "(chosen in Secret Server)"), outRegion: r.set("region")}); err != nil {
+		return StepRecord{}, err
+	}
+	return StepRecord{Summary: "External vault link saved (confirmed by you in Secret Server)", Facts: []Fact{{"Display name", r.set("display_name")}, {"Region", r.set("region")}, {"Enabled", r.set("enabled")}}}, nil
+}
+
+func manualListVaults(r *run) ManualStep {
+	return r.manualStep([]string{"In Secret Server, open External Secrets → External Vaults.", "Your AWS vault (" + r.set("display_name") + ") is in the list."}, "VaultLink records your confirmation.")
+}
+
+func confirmByAdmin(summary string) func(context.Context, *run) (StepRecord, error) {
+	return func(context.Context, *run) (StepRecord, error) {
+		return StepRecord{Summary: summary + " (confirmed by you in Secret Server)"}, nil
+	}
+}
+
+func manualSync(r *run) ManualStep {
+	clicks := []string{"In External Secrets → External Vaults, hover over your AWS vault to reveal Pull, Push and Sync."}
+	ops := strings.Split(r.set("operations"), ",")
+	if slices.Contains(ops, "push") || slices.Contains(ops, "sync") {
+		clicks = append(clicks, fmt.Sprintf("To push, link the secret %q to the name %q in the vault first (External Secrets → the vault → Add), with the transform $PASSWORD.", r.set("push_secret"), r.set("remote_name")))
+	}
+	for _, op := range ops {
+		clicks = append(clicks, "Click "+strings.ToUpper(op[:1])+op[1:]+" and wait for it to finish.")
+	}
+	clicks = append(clicks, "Click the vault's name to see the synced secrets.")
+	checks := "VaultLink records your confirmation."
+	if slices.Contains(ops, "push") || slices.Contains(ops, "sync") {
+		checks = fmt.Sprintf("VaultLink then checks in AWS that %q exists.", r.set("remote_name"))
+	}
+	return r.manualStep(clicks, checks)
+}
+
+func confirmSync(ctx context.Context, r *run) (StepRecord, error) {
+	ops := strings.Split(r.set("operations"), ",")
+	rec := StepRecord{Summary: "Sync done in Secret Server (confirmed by you)"}
+	if slices.Contains(ops, "push") || slices.Contains(ops, "sync") {
+		names, err := r.svc().SecretsManager.SecretNames(ctx)
+		if err != nil {
+			return StepRecord{}, err
+		}
+		if !slices.Contains(names, r.set("remote_name")) {
+			return StepRecord{}, fmt.Errorf("%q is not in AWS Secrets Manager yet: check that the push finished in Secret Server (the vault's secret log shows why it did not)", r.set("remote_name"))
+		}
+		rec.Summary = "Push verified in AWS; sync confirmed by you"
+		rec.Facts = append(rec.Facts, Fact{"In AWS", r.set("remote_name")})
+	}
 	return rec, nil
 }

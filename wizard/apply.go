@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -94,6 +95,13 @@ func (s *Session) RunAll(ctx context.Context, line func(string)) error {
 		for _, st := range m.Steps {
 			ref := StepRef{m.ID, st.ID}
 			rec, err := s.Run(ctx, ref)
+			if err == nil && rec.Status == StepManual {
+				if s.Setting("confirm_manual") != "yes" {
+					err = fmt.Errorf("%s\nDo it in Secret Server:\n  - %s\nthen run apply again with confirm_manual: \"yes\" in the plan", rec.Manual.Why, strings.Join(rec.Manual.Clicks, "\n  - "))
+				} else {
+					rec, err = s.ConfirmManual(ctx, ref)
+				}
+			}
 			if err != nil {
 				line(fmt.Sprintf("module %d · %s: FAILED: %v", m.Number, st.Title, err))
 				return fmt.Errorf("module %d, %q: %w", m.Number, st.Title, err)

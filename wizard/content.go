@@ -48,6 +48,10 @@ type Input struct {
 	DefaultFrom string   `yaml:"default_from"` // a key of Guide.Defaults
 	Options     []string `yaml:"options"`
 	Rule        string   `yaml:"rule"` // a validation rule name, see rules.go
+	// Hidden inputs are plan-only settings the window does not show (it asks in a dialog).
+	Hidden bool `yaml:"hidden"`
+	// Suggest names a live list the window offers for this text input ("secret-server-folders").
+	Suggest string `yaml:"suggest"`
 }
 
 // Check is a module's knowledge check.

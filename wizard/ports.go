@@ -204,6 +204,7 @@ type SecretServer interface {
 	Connect(ctx context.Context) (ServerInfo, error)
 	FindTemplate(ctx context.Context, name string) (Template, error)
 	ResolveFolder(ctx context.Context, path string) (Folder, error)
+	Folders(ctx context.Context) ([]Folder, error)
 	FindSecret(ctx context.Context, name string, templateID, folderID int) (*SecretRef, error)
 	FindSecretByName(ctx context.Context, name string) (*SecretRef, error)
 	CreateSecret(ctx context.Context, s NewSecretServerSecret) (SecretRef, error)

@@ -274,7 +274,12 @@ func (s *Session) Preview(ref StepRef) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return actions[step.Action].preview(s.newRun(ref, nil)), nil
+	act, r := actions[step.Action], s.newRun(ref, nil)
+	if act.manual != nil && s.Output(outVaultAPI) == "no" {
+		m := act.manual(r)
+		return append([]string{"By hand in Secret Server (its API has no external-vault operations):"}, m.Clicks...), nil
+	}
+	return act.preview(r), nil
 }
 
 // Run performs a step: run (idempotently), verify by reading back, record. The record is saved
@@ -304,16 +309,34 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 
 	s.emit(ref, "info", "Running: "+step.Title)
 	r := s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) })
-	rec, err := actions[step.Action].run(ctx, r)
+	act := actions[step.Action]
+	var rec StepRecord
+	var err error
+	manual := false
+	if act.manual != nil {
+		// External-vault steps fall back to a guided manual step on a server without the API.
+		var api bool
+		if api, err = r.vaultAPI(ctx); err == nil && !api {
+			m := act.manual(r)
+			rec, manual = StepRecord{Summary: "Do this step in Secret Server's web console, then confirm it here", Manual: &m}, true
+		}
+	}
+	if err == nil && !manual {
+		rec, err = act.run(ctx, r)
+	}
 	rec.At = s.svc.Now()
-	if err != nil {
+	switch {
+	case err != nil:
 		rec.Status = StepFailed
 		rec.Error = err.Error()
 		if rec.Summary == "" {
 			rec.Summary = "Not completed"
 		}
 		s.emit(ref, "error", step.Title+": "+rec.Error)
-	} else {
+	case manual:
+		rec.Status = StepManual
+		s.emit(ref, "info", step.Title+": waiting for you to do it in Secret Server")
+	default:
 		rec.Status = StepDone
 		s.emit(ref, "done", step.Title+": "+rec.Summary)
 	}
@@ -322,6 +345,50 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 	saveErr := s.saveLocked()
 	s.mu.Unlock()
 	if err == nil && saveErr != nil {
+		err = saveErr
+	}
+	return rec, err
+}
+
+// ConfirmManual records that the admin did a guided manual step in Secret Server, after
+// verifying what can be verified (the credential, the pushed secret in AWS).
+func (s *Session) ConfirmManual(ctx context.Context, ref StepRef) (StepRecord, error) {
+	if err := s.CanRun(ref); err != nil {
+		return StepRecord{}, err
+	}
+	_, _, step, _ := s.lookup(ref)
+	act := actions[step.Action]
+	if act.confirm == nil || s.StepRecord(ref).Status != StepManual {
+		return StepRecord{}, fmt.Errorf("%q is not waiting for a confirmation: run it first", step.Title)
+	}
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return StepRecord{}, ErrBusy
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+	rec, err := act.confirm(ctx, s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) }))
+	rec.At = s.svc.Now()
+	if err != nil {
+		// Still waiting: keep the click path, show why the check failed.
+		rec = s.StepRecord(ref)
+		rec.Error = err.Error()
+		s.emit(ref, "error", step.Title+": "+err.Error())
+	} else {
+		rec.Status = StepDone
+		s.emit(ref, "done", step.Title+": "+rec.Summary)
+	}
+	s.mu.Lock()
+	s.state.Steps[ref.String()] = rec
+	saveErr := s.saveLocked()
+	s.mu.Unlock()
+	if err == nil {
 		err = saveErr
 	}
 	return rec, err
@@ -541,4 +608,28 @@ func (s *Session) SwitchAWS(ctx context.Context, c Connection) (Identity, error)
 	s.svc.IAM, s.svc.SecretsManager = iam, sm
 	s.mu.Unlock()
 	return s.CheckIdentity(ctx)
+}
+
+// Suggestions returns live values to offer for an input (the Secret Server's folders, say).
+func (s *Session) Suggestions(ctx context.Context, name string) ([]string, error) {
+	in, ok := s.findInput(name)
+	if !ok || in.Suggest == "" {
+		return nil, nil
+	}
+	switch in.Suggest {
+	case "secret-server-folders":
+		s.mu.Lock()
+		ss := s.svc.SecretServer
+		s.mu.Unlock()
+		folders, err := ss.Folders(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := []string{""}
+		for _, f := range folders {
+			out = append(out, f.Path)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unknown suggestion list %q", in.Suggest)
 }

@@ -34,16 +34,28 @@ const (
 	StepPending StepStatus = ""
 	StepDone    StepStatus = "done"
 	StepFailed  StepStatus = "failed"
+	// StepManual: the server cannot do this step through its API; the admin does it in
+	// Secret Server's web console and then confirms (ConfirmManual verifies what it can).
+	StepManual StepStatus = "manual"
 )
+
+// ManualStep is the guided click path for a step done by hand.
+type ManualStep struct {
+	Why     string   `json:"why"`
+	Clicks  []string `json:"clicks"`
+	OpenURL string   `json:"openUrl,omitempty"`
+	Checks  string   `json:"checks"` // what VaultLink verifies once the admin confirms
+}
 
 // StepRecord is the recorded outcome of a step's last run.
 type StepRecord struct {
-	Status  StepStatus `json:"status"`
-	Summary string     `json:"summary"`
-	Facts   []Fact     `json:"facts,omitempty"`
-	Sync    []SyncItem `json:"sync,omitempty"`
-	Error   string     `json:"error,omitempty"`
-	At      time.Time  `json:"at"`
+	Status  StepStatus  `json:"status"`
+	Summary string      `json:"summary"`
+	Facts   []Fact      `json:"facts,omitempty"`
+	Sync    []SyncItem  `json:"sync,omitempty"`
+	Manual  *ManualStep `json:"manual,omitempty"`
+	Error   string      `json:"error,omitempty"`
+	At      time.Time   `json:"at"`
 }
 
 // CheckRecord is the recorded state of a module's knowledge check.

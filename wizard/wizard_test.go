@@ -2,6 +2,8 @@ package wizard_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	"errors"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +17,7 @@ import (
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/keyring"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
+	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/wizard"
 )
@@ -315,5 +318,97 @@ func TestKeyPropagationWaitShowsProgressAndCanBeCancelled(t *testing.T) {
 			t.Fatalf("after the delay the key works: %v", err)
 		}
 		st.Close()
+	}
+}
+
+// A Secret Server without the external-vault API: modules 3 and 6 become guided steps done in
+// the web console (here, the practice server's Console methods stand in for the admin's
+// clicks), and VaultLink verifies what it can before recording them.
+func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
+	ctx := context.Background()
+	st, err := stack.Build(ctx, stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second, PracticeSS: sssim.Options{NoExternalVaultAPI: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := session(t, st, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+	pass := func(m *wizard.Module) {
+		if _, err := s.Answer(m.ID, correct(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := s.Guide()
+	runModule(t, s, "iam-user")
+	pass(&g.Modules[0])
+	runModule(t, s, "ss-secret")
+	pass(&g.Modules[1])
+	if rec := s.StepRecord(wizard.StepRef{Module: "ss-secret", Step: "choose-template"}); !strings.Contains(fmt.Sprint(rec.Facts), "not offered") {
+		t.Fatalf("module 2 must report the missing API: %v", rec.Facts)
+	}
+
+	open := wizard.StepRef{Module: "vault-link", Step: "open-link"}
+	rec, err := s.Run(ctx, open)
+	if err != nil || rec.Status != wizard.StepManual || rec.Manual == nil || !strings.Contains(strings.Join(rec.Manual.Clicks, " "), "AWS Secret Manager") || rec.Manual.OpenURL == "" {
+		t.Fatalf("module 3 must become a guided step with the guide's click path: %+v %v", rec, err)
+	}
+	if _, err := s.Run(ctx, wizard.StepRef{Module: "vault-link", Step: "create-link"}); !errors.Is(err, wizard.ErrLocked) {
+		t.Fatalf("the next step waits for the confirmation: %v", err)
+	}
+	if rec, err := s.ConfirmManual(ctx, open); err != nil || rec.Status != wizard.StepDone {
+		t.Fatalf("confirm: %+v %v", rec, err)
+	}
+	link := wizard.StepRef{Module: "vault-link", Step: "create-link"}
+	if rec, err := s.Run(ctx, link); err != nil || rec.Status != wizard.StepManual {
+		t.Fatalf("%+v %v", rec, err)
+	}
+	// The admin saves the link in the web console.
+	secretID, _ := strconv.Atoi(s.Output("secret_id"))
+	vaultID, err := st.Sandbox.SS.ConsoleCreateVault(ctx, "", s.Setting("display_name"), s.Setting("region"), secretID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ConfirmManual(ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	pass(&g.Modules[2])
+	runModule(t, s, "iam-group")
+	pass(&g.Modules[3])
+	runModule(t, s, "custom-policy")
+	pass(&g.Modules[4])
+
+	vaults := wizard.StepRef{Module: "sync", Step: "open-vaults"}
+	if rec, err := s.Run(ctx, vaults); err != nil || rec.Status != wizard.StepManual {
+		t.Fatalf("%+v %v", rec, err)
+	}
+	if _, err := s.ConfirmManual(ctx, vaults); err != nil {
+		t.Fatal(err)
+	}
+	sync := wizard.StepRef{Module: "sync", Step: "run-sync"}
+	if rec, err := s.Run(ctx, sync); err != nil || rec.Status != wizard.StepManual {
+		t.Fatalf("%+v %v", rec, err)
+	}
+	// Confirming before the push happened is caught: the secret is not in AWS.
+	if _, err := s.ConfirmManual(ctx, sync); err == nil || !strings.Contains(err.Error(), "is not in AWS Secrets Manager yet") {
+		t.Fatalf("an unverified push must not be recorded: %v", err)
+	}
+	if s.StepRecord(sync).Status != wizard.StepManual {
+		t.Fatal("the step keeps waiting after a failed check")
+	}
+	// The admin links the secret and clicks Pull, Push and Sync in the console.
+	if err := st.Sandbox.SS.ConsoleLinkSecret(vaultID, s.Setting("push_secret"), s.Setting("remote_name")); err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{"pull", "push", "sync"} {
+		if err := st.Sandbox.SS.ConsoleSync(ctx, op, vaultID); err != nil {
+			t.Fatalf("%s: %v", op, err)
+		}
+	}
+	rec, err = s.ConfirmManual(ctx, sync)
+	if err != nil || !strings.Contains(rec.Summary, "Push verified in AWS") {
+		t.Fatalf("%+v %v", rec, err)
+	}
+	pass(&g.Modules[5])
+	if s.Covered() != 6 {
+		t.Fatalf("covered %d", s.Covered())
 	}
 }

@@ -52,7 +52,7 @@ type applyRun struct {
 
 func startSandbox(t *testing.T) (*sandbox.Sandbox, string) {
 	t.Helper()
-	sb, err := sandbox.Start(awssim.Options{NewSecretKey: func() string { return canary }})
+	sb, err := sandbox.Start(awssim.Options{NewSecretKey: func() string { return canary }}, sssim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

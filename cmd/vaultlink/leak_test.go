@@ -93,6 +93,7 @@ func TestSecretAccessKeyNeverLeaks(t *testing.T) {
 		for _, s := range m.Steps {
 			ref := wizard.StepRef{Module: m.ID, Step: s.ID}
 			u.ShowStep(ref)
+			u.WaitIdle() // a page may load live suggestions (folders) first
 			u.RunStep(ref)
 			u.WaitIdle()
 			if rec := sess.StepRecord(ref); rec.Status != wizard.StepDone {

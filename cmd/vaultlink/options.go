@@ -29,6 +29,11 @@ type common struct {
 	ssDomain   string
 	ssCACert   string
 	keyWait    time.Duration
+	ssTenant   string
+	ssTLD      string
+	ssOTP      string
+	remember   bool
+	noVaultAPI bool
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -43,6 +48,11 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ssDomain, "ss-domain", os.Getenv("VAULTLINK_SS_DOMAIN"), "live mode: Secret Server domain (AD accounts)")
 	fs.StringVar(&c.ssCACert, "ss-ca-cert", "", "live mode: PEM file of a private CA for Secret Server")
 	fs.DurationVar(&c.keyWait, "key-wait", 2*time.Minute, "how long to wait for a new access key to start working")
+	fs.StringVar(&c.ssTenant, "ss-tenant", os.Getenv("VAULTLINK_SS_TENANT"), "live mode: Secret Server Cloud tenant (instead of --ss-url)")
+	fs.StringVar(&c.ssTLD, "ss-tld", "com", "live mode: Secret Server Cloud domain: com, eu, com.au, com.sg, ca, co.uk or ae")
+	fs.StringVar(&c.ssOTP, "ss-otp", "", "live mode: the current one-time code, for a two-factor sign-in")
+	fs.BoolVar(&c.remember, "ss-remember", false, "live mode: keep the Secret Server password (from VAULTLINK_SS_PASSWORD) in the system keyring for next time")
+	fs.BoolVar(&c.noVaultAPI, "practice-without-vault-api", false, "practice mode: simulate a Secret Server without the external-vault API (modules 3 and 6 become guided steps)")
 }
 
 // isPractice: practice unless live was asked for, or live settings were given.
@@ -50,7 +60,7 @@ func (c *common) isPractice() bool {
 	if c.practice {
 		return true
 	}
-	return !c.live && c.ssURL == ""
+	return !c.live && c.ssURL == "" && c.ssTenant == ""
 }
 
 func (c *common) modeDir() (string, error) {
@@ -72,8 +82,12 @@ func (c *common) modeDir() (string, error) {
 // stackOptions turns the flags into service settings. The Secret Server password is read from
 // VAULTLINK_SS_PASSWORD, never from a flag (flags show up in process lists).
 func (c *common) stackOptions(log *audit.Log) (stack.Options, error) {
-	o := stack.Options{Practice: c.isPractice(), AWSProfile: c.awsProfile, Region: c.region, SSURL: c.ssURL, SSUser: c.ssUser, SSDomain: c.ssDomain,
+	o := stack.Options{Practice: c.isPractice(), AWSProfile: c.awsProfile, Region: c.region, SSURL: c.ssURL, SSTenant: c.ssTenant, SSTLD: c.ssTLD,
+		SSUser: c.ssUser, SSDomain: c.ssDomain, SSOTP: c.ssOTP, SSRemember: c.remember,
 		SSPassword: wizard.NewSecret(os.Getenv("VAULTLINK_SS_PASSWORD")), SSToken: wizard.NewSecret(os.Getenv("VAULTLINK_SS_TOKEN")), Audit: log, KeyWait: c.keyWait}
+	if c.noVaultAPI {
+		o.PracticeSS.NoExternalVaultAPI = true
+	}
 	if c.ssCACert != "" {
 		pem, err := os.ReadFile(c.ssCACert)
 		if err != nil {
@@ -92,8 +106,8 @@ func (c *common) stackOptions(log *audit.Log) (stack.Options, error) {
 		}
 		o.Attach = &ep
 	}
-	if !o.Practice && (o.SSURL == "" || (o.SSUser == "" && o.SSToken.Empty())) {
-		return o, fmt.Errorf("live mode needs a Secret Server URL (--ss-url or VAULTLINK_SS_URL) and a user (--ss-user) with VAULTLINK_SS_PASSWORD, or VAULTLINK_SS_TOKEN")
+	if !o.Practice && ((o.SSURL == "" && o.SSTenant == "") || (o.SSUser == "" && o.SSToken.Empty())) {
+		return o, fmt.Errorf("live mode needs a Secret Server URL (--ss-url) or cloud tenant (--ss-tenant), and a user (--ss-user) with VAULTLINK_SS_PASSWORD (or one kept with --ss-remember), or VAULTLINK_SS_TOKEN")
 	}
 	return o, nil
 }

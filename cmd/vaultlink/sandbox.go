@@ -22,7 +22,7 @@ func runSandbox(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	sb, err := sandbox.Start(awssim.Options{})
+	sb, err := sandbox.Start(awssim.Options{}, sssim.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultlink sandbox:", err)
 		return 1

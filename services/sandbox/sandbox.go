@@ -35,13 +35,15 @@ type Sandbox struct {
 	SS  *sssim.Server
 }
 
-// Start starts both simulators and seeds the practice content.
-func Start(awsOpts awssim.Options) (*Sandbox, error) {
+// Start starts both simulators and seeds the practice content. ssOpts tunes the Secret
+// Server (its AWS endpoint is always the practice AWS).
+func Start(awsOpts awssim.Options, ssOpts sssim.Options) (*Sandbox, error) {
 	a := awssim.New(awsOpts)
 	if _, err := a.Start(); err != nil {
 		return nil, err
 	}
-	s := sssim.New(sssim.Options{AWSEndpoint: a.URL()})
+	ssOpts.AWSEndpoint = a.URL()
+	s := sssim.New(ssOpts)
 	if _, err := s.Start(); err != nil {
 		a.Close()
 		return nil, err

@@ -333,6 +333,27 @@ func (c *Client) ResolveFolder(ctx context.Context, path string) (wizard.Folder,
 	return wizard.Folder{ID: f.ID, Path: f.FolderPath}, nil
 }
 
+// Folders lists the folders the signed-in user can see, by path.
+func (c *Client) Folders(ctx context.Context) ([]wizard.Folder, error) {
+	var res page[struct {
+		ID         int    `json:"id"`
+		FolderPath string `json:"folderPath"`
+	}]
+	q := url.Values{"filter.folderTypeId": {"1"}, "take": {"500"}}
+	if err := c.call(ctx, "GET", "/api/v1/folders?"+q.Encode(), nil, &res); err != nil {
+		var he *HTTPError
+		if errors.As(err, &he) && he.Status == 404 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list folders: %w", err)
+	}
+	out := make([]wizard.Folder, 0, len(res.Records))
+	for _, f := range res.Records {
+		out = append(out, wizard.Folder{ID: f.ID, Path: f.FolderPath})
+	}
+	return out, nil
+}
+
 type secretSummary struct {
 	ID               int    `json:"id"`
 	Name             string `json:"name"`

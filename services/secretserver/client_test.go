@@ -21,7 +21,7 @@ import (
 
 func practice(t *testing.T) (*sandbox.Sandbox, *secretserver.Client, string) {
 	t.Helper()
-	sb, err := sandbox.Start(awssim.Options{})
+	sb, err := sandbox.Start(awssim.Options{}, sssim.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

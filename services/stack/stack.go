@@ -28,11 +28,17 @@ type Options struct {
 	Region     string
 	// Live Secret Server.
 	SSURL      string
+	SSTenant   string
+	SSTLD      string
 	SSUser     string
 	SSPassword wizard.Secret
 	SSDomain   string
 	SSToken    wizard.Secret
+	SSOTP      string
 	SSCACert   []byte
+	// SSRemember keeps the password in the system keyring; with no password given, a kept
+	// one is used.
+	SSRemember bool
 
 	Audit *audit.Log
 	// Keyring, when set, is used instead of opening the system keyring (tests).
@@ -44,7 +50,10 @@ type Options struct {
 	Attach *sandbox.Endpoints
 	// PracticeAWS tunes the practice AWS (tests plant values or delays with it).
 	PracticeAWS awssim.Options
-	KeyWait     time.Duration
+	// PracticeSS tunes the practice Secret Server (a server without the external-vault API,
+	// say).
+	PracticeSS sssim.Options
+	KeyWait    time.Duration
 }
 
 // Stack is the wired services plus what the UI should tell the admin about them.
@@ -126,11 +135,17 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 		}
 	}
 	awsConf := vaws.Config{Profile: o.AWSProfile, Region: o.Region, Audit: o.Audit, KeyWait: o.KeyWait}
-	ssConf := secretserver.Config{URL: o.SSURL, Username: o.SSUser, Password: o.SSPassword, Domain: o.SSDomain, Token: o.SSToken, CACert: o.SSCACert, Audit: o.Audit}
+	ssConf := secretserver.Config{URL: o.SSURL, Tenant: o.SSTenant, TLD: o.SSTLD, Username: o.SSUser, Password: o.SSPassword, Domain: o.SSDomain,
+		Token: o.SSToken, OTP: o.SSOTP, CACert: o.SSCACert, Audit: o.Audit}
+	if !o.Practice && o.SSUser != "" && !memoryOnly {
+		if err := rememberPassword(&ssConf, kr, o.SSRemember); err != nil {
+			return nil, err
+		}
+	}
 	if o.Practice {
 		ep := o.Attach
 		if ep == nil {
-			sb, err := sandbox.Start(o.PracticeAWS)
+			sb, err := sandbox.Start(o.PracticeAWS, o.PracticeSS)
 			if err != nil {
 				return nil, err
 			}
@@ -161,6 +176,39 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 		st.Services.Connector = liveConnector{base: awsConf}
 	}
 	return st, nil
+}
+
+// passwordRef names the keyring entry of a remembered Secret Server password.
+func passwordRef(c secretserver.Config) (string, error) {
+	base, err := secretserver.BaseURL(c)
+	if err != nil {
+		return "", err
+	}
+	user := c.Username
+	if c.Domain != "" {
+		user = c.Domain + `\` + user
+	}
+	return "secret-server/" + base + "/" + user, nil
+}
+
+// rememberPassword keeps the given password in the keyring when asked to, or fills in a kept
+// one when none was given. Nothing is kept unless the admin asked.
+func rememberPassword(c *secretserver.Config, kr wizard.Keyring, remember bool) error {
+	ref, err := passwordRef(*c)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !c.Password.Empty() && remember:
+		if err := kr.Store(ref, c.Password); err != nil {
+			return fmt.Errorf("keep the Secret Server password: %w", err)
+		}
+	case c.Password.Empty() && c.Token.Empty():
+		if kept, err := kr.Load(ref); err == nil {
+			c.Password = kept
+		}
+	}
+	return nil
 }
 
 // liveConnector rebuilds the AWS client for another profile or region.

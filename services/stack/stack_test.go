@@ -84,3 +84,39 @@ func TestLiveProfilesAreSwitchedAndTheIdentityShown(t *testing.T) {
 		t.Fatalf("practice switch: %v", err)
 	}
 }
+
+func TestSecretServerPasswordIsKeptOnlyWhenAsked(t *testing.T) {
+	ctx := context.Background()
+	ss := sssim.New(sssim.Options{})
+	if _, err := ss.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE000000000")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
+	kr := keyring.NewMemory()
+	build := func(password string, remember bool) (*stack.Stack, error) {
+		return stack.Build(ctx, stack.Options{SSURL: ss.URL(), SSUser: sssim.PracticeUser, SSPassword: wizard.NewSecret(password), SSRemember: remember, Keyring: kr, Region: "us-east-1"})
+	}
+	st, err := build(sssim.PracticePassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := kr.Load("secret-server/" + ss.URL() + "/" + sssim.PracticeUser); err == nil {
+		t.Fatal("the password was kept without being asked")
+	}
+	if st, err = build(sssim.PracticePassword, true); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Next time, with no password given, the kept one signs in.
+	st, err = build("", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.SS.Connect(ctx); err != nil {
+		t.Fatalf("the kept password must sign in: %v", err)
+	}
+}

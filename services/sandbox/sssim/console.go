@@ -1,0 +1,89 @@
+package sssim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The Console methods do what an admin does by hand in Secret Server's web console. Tests of
+// VaultLink's guided manual fallback (a server without the external-vault API) use them in
+// place of the admin's clicks.
+
+// ConsoleCreateVault is Create External Vault Link → Save.
+func (s *Server) ConsoleCreateVault(ctx context.Context, name, displayName, region string, credentialSecretID int, active bool) (int, error) {
+	account, err := s.checkConnection(ctx, credentialSecretID, region)
+	if err != nil {
+		return 0, err
+	}
+	if name == "" {
+		name = account
+	}
+	if name != account {
+		return 0, fmt.Errorf("no vault named %q", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := &vault{ID: s.db.nextID(), Name: name, DisplayName: displayName, ExternalVaultType: awsType, Active: active, CredentialSecretID: credentialSecretID, SiteID: 1, Region: region}
+	s.db.Vaults[v.ID] = v
+	return v.ID, nil
+}
+
+// ConsoleVaultID finds a vault link by display name.
+func (s *Server) ConsoleVaultID(displayName string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, v := range s.db.Vaults {
+		if v.DisplayName == displayName {
+			return id
+		}
+	}
+	return 0
+}
+
+// ConsoleLinkSecret is the vault → Add external vault secret.
+func (s *Server) ConsoleLinkSecret(vaultID int, secretName, remoteName string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sec := range s.db.Secrets {
+		if sec.Name == secretName {
+			vs := &vaultSecret{ID: s.db.nextID(), Name: remoteName, ExternalVaultID: vaultID, LinkedSecretID: sec.ID, Transform: "$PASSWORD", Active: true}
+			s.db.VaultSecrets[vs.ID] = vs
+			return nil
+		}
+	}
+	return fmt.Errorf("no secret %q", secretName)
+}
+
+// ConsoleSync is hovering over the vault and clicking Pull, Push or Sync; it returns the
+// failures the console would list.
+func (s *Server) ConsoleSync(ctx context.Context, action string, vaultID int) error {
+	s.mu.Lock()
+	v := s.db.Vaults[vaultID]
+	var copyV vault
+	if v != nil {
+		copyV = *v
+	}
+	s.mu.Unlock()
+	if v == nil {
+		return fmt.Errorf("no vault %d", vaultID)
+	}
+	var results []syncResult
+	if action == "pull" || action == "sync" {
+		results = append(results, s.pull(ctx, copyV)...)
+	}
+	if action == "push" || action == "sync" {
+		results = append(results, s.push(ctx, copyV)...)
+	}
+	var failed []string
+	for _, r := range results {
+		if !r.Success {
+			failed = append(failed, r.Name+": "+r.ErrorMessage)
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
+}
