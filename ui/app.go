@@ -56,9 +56,10 @@ type UI struct {
 	// goroutine, so without this two finishing operations could touch widgets at once.
 	onMain sync.Mutex
 
-	current string // "welcome", "step:<module>/<step>", "check:<module>", "complete"
+	current string // "welcome", "connections", "step:<module>/<step>", "check:<module>", "complete"
 	step    *stepPage
 	check   *checkPage
+	start   *widget.Button // the welcome page's main button
 }
 
 // New builds the window's content for a session and shows the welcome page (or where the admin
@@ -85,6 +86,7 @@ func New(win fyne.Window, s *wizard.Session, info Info) *UI {
 	body := container.NewHSplit(side, split)
 	body.Offset = 0.27
 	win.SetContent(container.NewBorder(container.NewVBox(container.NewPadded(header), widget.NewSeparator()), nil, nil, nil, body))
+	u.bindKeys()
 	u.refreshChrome()
 	if _, _, done := s.Resume(); done {
 		u.ShowComplete()
@@ -116,7 +118,10 @@ func modeBadge(practice bool) fyne.CanvasObject {
 func (u *UI) refreshChrome() {
 	g := u.s.Guide()
 	u.covered.SetText(fmt.Sprintf("Modules covered %d / %d", u.s.Covered(), len(g.Modules)))
-	objs := []fyne.CanvasObject{u.navButton("Welcome", theme.HomeIcon(), u.current == "welcome", true, u.ShowWelcome)}
+	objs := []fyne.CanvasObject{
+		u.navButton("Welcome", theme.HomeIcon(), u.current == "welcome", true, u.ShowWelcome),
+		u.navButton("Connections", theme.SettingsIcon(), u.current == "connections", true, u.ShowConnections),
+	}
 	for _, m := range g.Modules {
 		st := u.s.ModuleStatus(m.ID)
 		icon := map[wizard.ModuleStatus]fyne.Resource{

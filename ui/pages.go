@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -26,7 +27,7 @@ func (u *UI) ShowWelcome() {
 	} else {
 		body.Add(section("Live mode", "Changes are made in your real accounts.", para("AWS: "+orDefault(u.info.AWSEndpoint, "your AWS configuration")+"\nSecret Server: "+u.info.SSURL)))
 	}
-	conn, checkIdentity := u.connectionSection()
+	conn, checkIdentity := u.connectionSection(false)
 	body.Add(conn)
 	where := fmt.Sprintf("The new secret access key goes to %s and is never shown.", u.info.KeyringName)
 	for _, n := range []string{u.info.KeyringNotice, u.info.PracticeNotice} {
@@ -48,7 +49,7 @@ func (u *UI) ShowWelcome() {
 	if u.s.Covered() > 0 || u.s.StepRecord(wizard.StepRef{Module: g.Modules[0].ID, Step: g.Modules[0].Steps[0].ID}).Status != wizard.StepPending {
 		label = "Resume where you left off"
 	}
-	start := widget.NewButtonWithIcon(label, theme.NavigateNextIcon(), func() {
+	start := widget.NewButtonWithIcon(label+"  (Enter)", theme.NavigateNextIcon(), func() {
 		if done {
 			u.ShowComplete()
 			return
@@ -56,6 +57,7 @@ func (u *UI) ShowWelcome() {
 		u.openModule(mod)
 	})
 	start.Importance = widget.HighImportance
+	u.start = start
 	body.Add(container.NewHBox(start))
 	u.show("welcome", body)
 	checkIdentity() // once the page is up, so nothing else is still building widgets
@@ -199,6 +201,23 @@ func (u *UI) ShowComplete() {
 	if rec := u.s.StepRecord(wizard.StepRef{Module: last.ID, Step: last.Steps[len(last.Steps)-1].ID}); len(rec.Sync) > 0 {
 		body.Add(section("Last sync", "", syncTable(rec.Sync)))
 	}
+	saved := para("")
+	export := widget.NewButtonWithIcon("Export report…", theme.DocumentSaveIcon(), func() {
+		d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			defer w.Close()
+			if err := u.SaveReport(w); err != nil {
+				saved.SetText("✗ " + err.Error())
+				return
+			}
+			saved.SetText("Report saved to " + w.URI().Path())
+		}, u.win)
+		d.SetFileName("vaultlink-report.md")
+		d.Show()
+	})
+	body.Add(section("Report", "A Markdown record of what was created (ids, ARNs), the checks passed and every call with its request id. No secret values.", container.NewVBox(container.NewHBox(export), saved)))
 	status := para("")
 	clean := widget.NewButtonWithIcon("Remove what VaultLink created…", theme.DeleteIcon(), nil)
 	clean.Importance = widget.DangerImportance
@@ -236,10 +255,10 @@ func (u *UI) confirmCleanup(button *widget.Button, status *widget.Label) {
 	d.Show()
 }
 
-// connectionSection shows who VaultLink acts as in AWS before anything changes, and in live
-// mode lets the admin pick another profile or region. Call the returned func to start the
-// first identity check.
-func (u *UI) connectionSection() (fyne.CanvasObject, func()) {
+// connectionSection shows who VaultLink acts as in AWS before anything changes and, with
+// picker in live mode, lets the admin choose another profile or region. Call the returned func
+// to start the first identity check.
+func (u *UI) connectionSection(picker bool) (fyne.CanvasObject, func()) {
 	identity := para("Checking who you are signed in as…")
 	check := func(fn func() (wizard.Identity, error)) {
 		identity.Importance = widget.MediumImportance
@@ -267,7 +286,10 @@ func (u *UI) connectionSection() (fyne.CanvasObject, func()) {
 		note.Importance = widget.WarningImportance
 		box.Add(note)
 	}
-	if !u.info.Practice {
+	if !u.info.Practice && !picker {
+		box.Add(para("Profile " + orDefault(u.info.Profile, "(environment and default chain)") + ", region " + u.info.Region + ". Change them under Connections."))
+	}
+	if !u.info.Practice && picker {
 		options := append([]string{"(environment and default chain)"}, u.info.Profiles...)
 		profile := widget.NewSelect(options, nil)
 		profile.SetSelected(orDefault(u.info.Profile, options[0]))
@@ -291,4 +313,18 @@ func (u *UI) connectionSection() (fyne.CanvasObject, func()) {
 	return section("AWS connection", "Nothing changes until you run a step.", box), func() {
 		check(func() (wizard.Identity, error) { return u.s.CheckIdentity(context.Background()) })
 	}
+}
+
+// SaveReport writes the Markdown report (what the Export report button saves).
+func (u *UI) SaveReport(w io.Writer) error {
+	mode := "live"
+	if u.info.Practice {
+		mode = "practice"
+	}
+	md, err := u.s.Report(mode)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, md)
+	return err
 }

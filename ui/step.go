@@ -95,9 +95,9 @@ func (u *UI) ShowStep(ref wizard.StepRef) {
 	p.preview.TextStyle = fyne.TextStyle{Monospace: true}
 	body.Add(section("What VaultLink will do", "", p.preview))
 
-	p.run = widget.NewButtonWithIcon("Run step", theme.MediaPlayIcon(), func() { u.RunStep(ref) })
+	p.run = widget.NewButtonWithIcon("Run step  (Enter)", theme.MediaPlayIcon(), func() { u.RunStep(ref) })
 	p.run.Importance = widget.HighImportance
-	p.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { u.cancelRun() })
+	p.cancel = widget.NewButtonWithIcon("Cancel  (Esc)", theme.CancelIcon(), func() { u.cancelRun() })
 	p.cancel.Hide()
 	p.next = widget.NewButtonWithIcon(u.nextLabel(m, idx), theme.NavigateNextIcon(), func() { u.afterStep(m, idx) })
 	p.progress = widget.NewProgressBarInfinite()
@@ -171,6 +171,7 @@ func (u *UI) inputWidget(p *stepPage, in wizard.Input) fyne.CanvasObject {
 		e := widget.NewEntry()
 		e.SetText(u.s.Setting(in.Name))
 		e.OnChanged = func(v string) { report(u.s.SetSetting(in.Name, v)) }
+		e.OnSubmitted = func(string) { u.Primary() }
 		p.inputs = append(p.inputs, e)
 		w = e
 	}
@@ -206,6 +207,8 @@ func (u *UI) refreshStep() {
 	if rec.Status == wizard.StepDone {
 		p.next.Enable()
 		p.run.SetText("Run again")
+		p.run.Importance = widget.MediumImportance
+		p.next.Importance = widget.HighImportance
 	} else {
 		p.next.Disable()
 	}

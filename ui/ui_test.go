@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"slices"
 
@@ -18,7 +19,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/services/audit"
 	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/ui"
@@ -277,4 +280,204 @@ func slicesIndexCorrect(m wizard.Module) int {
 		}
 	}
 	return -1
+}
+
+// press sends a key to the window as the keyboard would when no field has the focus.
+func press(c fyne.Canvas, key fyne.KeyName) { c.OnTypedKey()(&fyne.KeyEvent{Name: key}) }
+
+func TestModuleOneByKeyboardOnly(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	s := u.Session()
+	m1 := s.Guide().Modules[0]
+
+	// Tab reaches the controls in order (sidebar first).
+	test.FocusNext(c)
+	if b, ok := c.Focused().(*widget.Button); !ok || !strings.HasPrefix(b.Text, "Welcome") {
+		t.Fatalf("the first Tab stop is %T %v", c.Focused(), c.Focused())
+	}
+	test.FocusNext(c)
+	if b, ok := c.Focused().(*widget.Button); !ok || !strings.HasPrefix(b.Text, "Connections") {
+		t.Fatalf("the second Tab stop is %T", c.Focused())
+	}
+	c.Unfocus()
+
+	press(c, fyne.KeyReturn) // Start module 1
+	for i, step := range m1.Steps {
+		if u.Current() != "step:"+m1.ID+"/"+step.ID {
+			t.Fatalf("step %d: on %s", i+1, u.Current())
+		}
+		press(c, fyne.KeyReturn) // run
+		u.WaitIdle()
+		if s.StepRecord(wizard.StepRef{Module: m1.ID, Step: step.ID}).Status != wizard.StepDone {
+			t.Fatalf("Enter did not run step %d", i+1)
+		}
+		press(c, fyne.KeyReturn) // next step, then the check
+	}
+	if u.Current() != "check:"+m1.ID {
+		t.Fatalf("on %s after the last step", u.Current())
+	}
+	// Choose by number: the options are shuffled, so find where the right one is shown.
+	radio := uitest.Radio(t, c)
+	right := option(m1, true)
+	for i, o := range radio.Options {
+		if o == right {
+			test.TypeOnCanvas(c, string(rune('1'+i)))
+		}
+	}
+	if radio.Selected != right {
+		t.Fatalf("the number key chose %q", radio.Selected)
+	}
+	press(c, fyne.KeyReturn) // check the answer
+	u.WaitIdle()
+	if s.ModuleStatus(m1.ID) != wizard.Covered {
+		t.Fatal("Enter did not submit the answer")
+	}
+	press(c, fyne.KeyReturn) // continue to module 2
+	u.WaitIdle()
+	if u.Current() != "step:ss-secret/choose-template" {
+		t.Fatalf("on %s", u.Current())
+	}
+}
+
+func TestEscapeCancelsARunningStep(t *testing.T) {
+	test.NewTempApp(t)
+	ctx := context.Background()
+	st, err := stack.Build(ctx, stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 60 * time.Second, PracticeAWS: awssim.Options{KeyDelay: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, _ := wizard.ParseGuide(assets.Guide)
+	s, _ := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+	m1 := g.Modules[0]
+	for _, step := range m1.Steps[:2] {
+		if _, err := s.Run(ctx, wizard.StepRef{Module: m1.ID, Step: step.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waiting := make(chan struct{}, 1)
+	s.Subscribe(func(e wizard.Event) {
+		if strings.Contains(e.Text, "does not accept the new key yet") {
+			select {
+			case waiting <- struct{}{}:
+			default:
+			}
+		}
+	})
+	w := test.NewTempWindow(t, nil)
+	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
+	u.WaitIdle()
+	u.ShowStep(wizard.StepRef{Module: m1.ID, Step: m1.Steps[2].ID})
+	press(w.Canvas(), fyne.KeyReturn)
+	select {
+	case <-waiting:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the step never started waiting for the key")
+	}
+	press(w.Canvas(), fyne.KeyEscape)
+	u.WaitIdle()
+	rec := s.StepRecord(wizard.StepRef{Module: m1.ID, Step: m1.Steps[2].ID})
+	if rec.Status != wizard.StepFailed || !strings.Contains(rec.Error, "stopped waiting") {
+		t.Fatalf("Escape must stop the wait: %+v", rec)
+	}
+}
+
+func TestReportExportHasTheIDsAndNoSecret(t *testing.T) {
+	const planted = "PLANTED-secret-access-key-for-report-00"
+	test.NewTempApp(t)
+	ctx := context.Background()
+	auditLog, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer auditLog.Close()
+	st, err := stack.Build(ctx, stack.Options{Practice: true, Keyring: keyring.NewMemory(), Audit: auditLog, PracticeAWS: awssim.Options{NewSecretKey: func() string { return planted }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, _ := wizard.ParseGuide(assets.Guide)
+	s, _ := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+	for _, m := range g.Modules {
+		for _, step := range m.Steps {
+			if _, err := s.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Answer(m.ID, m.Check.Options[slicesIndexCorrect(m)].ID)
+	}
+	w := test.NewTempWindow(t, nil)
+	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
+	u.WaitIdle()
+	if u.Current() != "complete" {
+		t.Fatalf("a finished run opens on the summary, not %s", u.Current())
+	}
+	uitest.Button(t, w.Canvas(), "Export report")
+	var buf bytes.Buffer
+	if err := u.SaveReport(&buf); err != nil {
+		t.Fatal(err)
+	}
+	report := buf.String()
+	if strings.Contains(report, planted) {
+		t.Fatal("the report contains the secret access key")
+	}
+	for _, want := range []string{
+		"arn:aws:iam::123456789012:user/delinea-secrets-sync",
+		"arn:aws:iam::123456789012:policy/DelineaSecretsManagerLeastPrivilege",
+		"Secret Server secret id | " + s.Output("secret_id"),
+		"External vault id | " + s.Output("vault_id"),
+		"Modules covered: 6 / 6",
+		"Knowledge check: passed (1 attempt(s))",
+		"IAM:CreateAccessKey",
+		"| push | vaultlink/practice-push | synced |",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	// Request ids of the AWS calls are in it.
+	calls, _ := auditLog.Calls()
+	var withID int
+	for _, c := range calls {
+		if c.RequestID != "" && strings.Contains(report, c.RequestID) {
+			withID++
+		}
+	}
+	if withID == 0 {
+		t.Fatal("the report lists no request ids")
+	}
+}
+
+func TestActivityLogFiltersAndCopies(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	uitest.Tap(t, c, "Start module 1")
+	uitest.Tap(t, c, "Run step")
+	u.WaitIdle()
+	var filter *widget.Entry
+	uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == "Filter the activity…" {
+			filter = e
+		}
+	})
+	if filter == nil {
+		t.Fatal("no activity filter")
+	}
+	test.Type(filter, "Signed in")
+	uitest.Tap(t, c, "Copy")
+	copied := fyne.CurrentApp().Clipboard().Content()
+	if !strings.Contains(copied, "Signed in to AWS") || strings.Contains(copied, "Running") {
+		t.Fatalf("the copy must hold the filtered lines only:\n%s", copied)
+	}
+}
+
+func TestConnectionsPageShowsBothSignIns(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	uitest.Tap(t, c, "Connections")
+	u.WaitIdle()
+	if !uitest.Shows(c, "Signed in as arn:aws:iam::123456789012:root") || !uitest.Shows(c, "as practice-admin; the external-vault API is available") {
+		t.Fatalf("the connections page must show both sign-ins:\n%s", strings.Join(uitest.Text(c), " | "))
+	}
 }

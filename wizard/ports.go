@@ -234,9 +234,41 @@ type Connection struct {
 	Region  string
 }
 
-// Connector rebuilds the AWS side for another profile or region (live mode).
+// SSConnection is the admin's choice of Secret Server in live mode.
+type SSConnection struct {
+	URL      string // on-prem base URL, or empty with Tenant
+	Tenant   string
+	TLD      string
+	Username string
+	Domain   string
+	Password Secret
+	Token    Secret
+	OTP      string
+	CACert   []byte
+	Remember bool // keep the password in the keyring
+}
+
+// Connector rebuilds the AWS side for another profile or region, or the Secret Server side for
+// another server or sign-in (live mode).
 type Connector interface {
 	ConnectAWS(ctx context.Context, c Connection) (IAM, SecretsManager, error)
+	ConnectSecretServer(ctx context.Context, c SSConnection) (SecretServer, error)
+}
+
+// Call is one recorded call (from the audit log) for the report: never a value.
+type Call struct {
+	Time      time.Time
+	System    string
+	Operation string
+	Target    string
+	Outcome   string
+	Code      string
+	RequestID string
+}
+
+// CallLog gives the calls made so far.
+type CallLog interface {
+	Calls() ([]Call, error)
 }
 
 // Services bundles what one wizard run talks to.
@@ -245,6 +277,7 @@ type Services struct {
 	SecretsManager SecretsManager
 	SecretServer   SecretServer
 	Keyring        Keyring
-	Connector      Connector // nil when the AWS side cannot be switched (practice mode)
+	Connector      Connector // nil when the connections cannot be switched (practice mode)
+	Calls          CallLog   // nil: the report lists no calls
 	Now            func() time.Time
 }

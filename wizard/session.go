@@ -633,3 +633,51 @@ func (s *Session) Suggestions(ctx context.Context, name string) ([]string, error
 	}
 	return nil, fmt.Errorf("unknown suggestion list %q", in.Suggest)
 }
+
+// SwitchSecretServer signs in to another Secret Server (or with other credentials) and probes
+// it. It is refused while a step runs.
+func (s *Session) SwitchSecretServer(ctx context.Context, c SSConnection) (ServerInfo, error) {
+	s.mu.Lock()
+	conn, busy := s.svc.Connector, s.running
+	s.mu.Unlock()
+	if busy {
+		return ServerInfo{}, ErrBusy
+	}
+	if conn == nil {
+		return ServerInfo{}, errors.New("the Secret Server connection cannot be changed in practice mode")
+	}
+	ss, err := conn.ConnectSecretServer(ctx, c)
+	if err != nil {
+		return ServerInfo{}, err
+	}
+	info, err := ss.Connect(ctx)
+	if err != nil {
+		return ServerInfo{}, err
+	}
+	api := "no"
+	if info.ExternalVaultAPI {
+		api = "yes"
+	}
+	s.mu.Lock()
+	s.svc.SecretServer = ss
+	s.state.Outputs[outVaultAPI] = api
+	s.state.Outputs[outSSURL] = info.URL
+	err = s.saveLocked()
+	s.mu.Unlock()
+	s.emit(StepRef{Module: "secret-server"}, "info", "Signed in to Secret Server "+info.URL+" as "+info.User)
+	return info, err
+}
+
+// CheckSecretServer signs in to the configured Secret Server and probes it (changes nothing).
+func (s *Session) CheckSecretServer(ctx context.Context) (ServerInfo, error) {
+	s.mu.Lock()
+	ss := s.svc.SecretServer
+	s.mu.Unlock()
+	info, err := ss.Connect(ctx)
+	if err != nil {
+		s.emit(StepRef{Module: "secret-server"}, "error", err.Error())
+		return ServerInfo{}, err
+	}
+	s.emit(StepRef{Module: "secret-server"}, "info", "Signed in to Secret Server "+info.URL+" as "+info.User)
+	return info, nil
+}

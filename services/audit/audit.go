@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/vaultlink/vaultlink/wizard"
 )
 
 // Entry is one call.
@@ -75,4 +78,29 @@ func (l *Log) Close() error {
 		return nil
 	}
 	return l.f.Close()
+}
+
+// Calls reads back every entry of the log, for the report.
+func (l *Log) Calls() ([]wizard.Call, error) {
+	if l == nil || l.path == "" {
+		return nil, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	data, err := os.ReadFile(l.path)
+	if err != nil {
+		return nil, err
+	}
+	var out []wizard.Call
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var e Entry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			continue // a torn last line after a crash is not worth failing a report for
+		}
+		out = append(out, wizard.Call{Time: e.Time, System: e.System, Operation: e.Operation, Target: e.Target, Outcome: e.Outcome, Code: e.Code, RequestID: e.RequestID})
+	}
+	return out, nil
 }

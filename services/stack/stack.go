@@ -171,9 +171,9 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	st.AWS, st.SS = a, ss
-	st.Services = wizard.Services{IAM: a, SecretsManager: a, SecretServer: ss, Keyring: kr, Now: time.Now}
+	st.Services = wizard.Services{IAM: a, SecretsManager: a, SecretServer: ss, Keyring: kr, Calls: o.Audit, Now: time.Now}
 	if !o.Practice {
-		st.Services.Connector = liveConnector{base: awsConf}
+		st.Services.Connector = liveConnector{base: awsConf, audit: o.Audit, keyring: kr}
 	}
 	return st, nil
 }
@@ -211,8 +211,24 @@ func rememberPassword(c *secretserver.Config, kr wizard.Keyring, remember bool) 
 	return nil
 }
 
-// liveConnector rebuilds the AWS client for another profile or region.
-type liveConnector struct{ base vaws.Config }
+// liveConnector rebuilds the AWS client for another profile or region, or the Secret Server
+// client for another server or sign-in.
+type liveConnector struct {
+	base    vaws.Config
+	audit   *audit.Log
+	keyring wizard.Keyring
+}
+
+func (l liveConnector) ConnectSecretServer(ctx context.Context, c wizard.SSConnection) (wizard.SecretServer, error) {
+	conf := secretserver.Config{URL: c.URL, Tenant: c.Tenant, TLD: c.TLD, Username: c.Username, Domain: c.Domain, Password: c.Password,
+		Token: c.Token, OTP: c.OTP, CACert: c.CACert, Audit: l.audit}
+	if conf.Username != "" {
+		if err := rememberPassword(&conf, l.keyring, c.Remember); err != nil {
+			return nil, err
+		}
+	}
+	return secretserver.New(conf)
+}
 
 func (l liveConnector) ConnectAWS(ctx context.Context, c wizard.Connection) (wizard.IAM, wizard.SecretsManager, error) {
 	conf := l.base
