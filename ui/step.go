@@ -204,6 +204,9 @@ func (u *UI) refreshStep() {
 	default:
 		p.run.Enable()
 	}
+	if rec.Status == wizard.StepManual {
+		p.run.Importance = widget.MediumImportance // the main action is now the confirmation
+	}
 	if rec.Status == wizard.StepDone {
 		p.next.Enable()
 		p.run.SetText("Run again")
@@ -242,9 +245,12 @@ func (u *UI) RunStep(ref wizard.StepRef) {
 		for _, in := range p.inputs {
 			in.Enable()
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			p.status.SetText("")
-		} else {
+		case u.s.StepRecord(ref).Status == wizard.StepManual:
+			p.status.SetText("Waiting for you in Secret Server: follow the steps below, then confirm.")
+		default:
 			p.status.SetText("Done and verified.")
 		}
 		u.refreshStep()
