@@ -159,6 +159,7 @@ func (u *UI) inputWidget(p *stepPage, in wizard.Input) fyne.CanvasObject {
 	} else if in.Suggest != "" {
 		// An editable drop-down: the server's values once they load, and any typed value.
 		e := widget.NewSelectEntry(nil)
+		e.SetPlaceHolder(in.Hint)
 		e.SetText(u.s.Setting(in.Name))
 		e.OnChanged = func(v string) { report(u.s.SetSetting(in.Name, v)) }
 		p.inputs = append(p.inputs, e)
@@ -169,6 +170,7 @@ func (u *UI) inputWidget(p *stepPage, in wizard.Input) fyne.CanvasObject {
 		w = e
 	} else {
 		e := widget.NewEntry()
+		e.SetPlaceHolder(in.Hint)
 		e.SetText(u.s.Setting(in.Name))
 		e.OnChanged = func(v string) { report(u.s.SetSetting(in.Name, v)) }
 		e.OnSubmitted = func(string) { u.Primary() }

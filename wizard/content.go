@@ -52,6 +52,8 @@ type Input struct {
 	Hidden bool `yaml:"hidden"`
 	// Suggest names a live list the window offers for this text input ("secret-server-folders").
 	Suggest string `yaml:"suggest"`
+	// Hint is shown in an empty field.
+	Hint string `yaml:"hint"`
 }
 
 // Check is a module's knowledge check.

@@ -294,24 +294,16 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 			return StepRecord{}, err
 		}
 	}
-	s.mu.Lock()
-	if s.running {
-		s.mu.Unlock()
-		return StepRecord{}, ErrBusy
+	end, err := s.exclusive()
+	if err != nil {
+		return StepRecord{}, err
 	}
-	s.running = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.mu.Unlock()
-	}()
+	defer end()
 
 	s.emit(ref, "info", "Running: "+step.Title)
 	r := s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) })
 	act := actions[step.Action]
 	var rec StepRecord
-	var err error
 	manual := false
 	if act.manual != nil {
 		// External-vault steps fall back to a guided manual step on a server without the API.
@@ -361,18 +353,11 @@ func (s *Session) ConfirmManual(ctx context.Context, ref StepRef) (StepRecord, e
 	if act.confirm == nil || s.StepRecord(ref).Status != StepManual {
 		return StepRecord{}, fmt.Errorf("%q is not waiting for a confirmation: run it first", step.Title)
 	}
-	s.mu.Lock()
-	if s.running {
-		s.mu.Unlock()
-		return StepRecord{}, ErrBusy
+	end, err := s.exclusive()
+	if err != nil {
+		return StepRecord{}, err
 	}
-	s.running = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.mu.Unlock()
-	}()
+	defer end()
 	rec, err := act.confirm(ctx, s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) }))
 	rec.At = s.svc.Now()
 	if err != nil {
@@ -482,6 +467,22 @@ func (s *Session) SkipCheck(moduleID string) error {
 	return s.saveLocked()
 }
 
+// exclusive claims the session for one operation (a step, a confirmation, a clean-up); call
+// the returned func when done. A second operation meanwhile gets ErrBusy.
+func (s *Session) exclusive() (func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		return nil, ErrBusy
+	}
+	s.running = true
+	return func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}, nil
+}
+
 func (s *Session) saveLocked() error {
 	s.state.UpdatedAt = s.svc.Now()
 	return s.store.Save(s.state)
@@ -509,12 +510,12 @@ func (s *Session) AllowAdopt(kind, name string) error {
 // key's keyring entry, then forgets the steps, so the modules can be run again. Passed
 // knowledge checks are kept.
 func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string, error) {
-	s.mu.Lock()
-	if s.running {
-		s.mu.Unlock()
-		return nil, ErrBusy
+	end, err := s.exclusive()
+	if err != nil {
+		return nil, err
 	}
-	s.running = true
+	defer end()
+	s.mu.Lock()
 	out := s.state.Outputs
 	group := out[outGroupName]
 	t := CleanupTargets{User: out[outUserName], Group: group, GroupOwned: out[createdKey("group", group)] == "yes", PolicyARN: out[outPolicyARN]}
@@ -524,11 +525,6 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	vaultOwned := out[createdKey("vault", out[outVaultName]+"@"+out[outRegion])] == "yes"
 	secretOwned := out[createdKey("secret", s.state.Settings["secret_name"])] == "yes"
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = false
-		s.mu.Unlock()
-	}()
 	if progress == nil {
 		progress = func(string) {}
 	}

@@ -78,6 +78,22 @@ type xmlKey struct {
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+func xmlTags(tags []tag) []xmlTag {
+	var out []xmlTag
+	for _, t := range tags {
+		out = append(out, xmlTag{t.Key, t.Value})
+	}
+	return out
+}
+
+// tagList is the result of ListUserTags and ListPolicyTags.
+func tagList(tags []tag) any {
+	return struct {
+		Tags        []xmlTag `xml:"Tags>member"`
+		IsTruncated bool
+	}{Tags: xmlTags(tags)}
+}
+
 func writeXML(w http.ResponseWriter, ns, action string, result any) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-RequestId", requestID())
@@ -233,9 +249,7 @@ func (s *Server) groupARN(name string) string {
 func (s *Server) xUser(u *user, withTags bool) xmlUser {
 	x := xmlUser{Path: "/", UserName: u.Name, UserId: u.ID, Arn: s.userARN(u.Name), CreateDate: ts(u.Created)}
 	if withTags {
-		for _, t := range u.Tags {
-			x.Tags = append(x.Tags, xmlTag{t.Key, t.Value})
-		}
+		x.Tags = xmlTags(u.Tags)
 	}
 	return x
 }
@@ -248,9 +262,7 @@ func (s *Server) xPolicy(p *policy) xmlPolicy {
 	x := xmlPolicy{PolicyName: p.Name, PolicyId: p.ID, Arn: p.ARN, Path: p.Path, DefaultVersionId: p.Default,
 		AttachmentCount: s.attachmentCount(p.ARN), IsAttachable: true, Description: p.Description,
 		CreateDate: ts(p.Created), UpdateDate: ts(p.Created)}
-	for _, t := range p.Tags {
-		x.Tags = append(x.Tags, xmlTag{t.Key, t.Value})
-	}
+	x.Tags = xmlTags(p.Tags)
 	return x
 }
 
@@ -456,14 +468,7 @@ var iamHandlers = map[string]iamHandler{
 		if e != nil {
 			return nil, e
 		}
-		res := struct {
-			Tags        []xmlTag `xml:"Tags>member"`
-			IsTruncated bool
-		}{}
-		for _, t := range u.Tags {
-			res.Tags = append(res.Tags, xmlTag{t.Key, t.Value})
-		}
-		return res, nil
+		return tagList(u.Tags), nil
 	},
 	"CreateGroup": func(s *Server, q url.Values) (any, *apiError) {
 		name := q.Get("GroupName")
@@ -753,14 +758,7 @@ var iamHandlers = map[string]iamHandler{
 		if e != nil {
 			return nil, e
 		}
-		res := struct {
-			Tags        []xmlTag `xml:"Tags>member"`
-			IsTruncated bool
-		}{}
-		for _, t := range p.Tags {
-			res.Tags = append(res.Tags, xmlTag{t.Key, t.Value})
-		}
-		return res, nil
+		return tagList(p.Tags), nil
 	},
 	"ListPolicies": func(s *Server, q url.Values) (any, *apiError) {
 		res := struct {
