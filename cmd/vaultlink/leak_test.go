@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -115,5 +116,15 @@ func TestSecretAccessKeyNeverLeaks(t *testing.T) {
 	if !uitest.Shows(w.Canvas(), "Modules covered 6 / 6") {
 		t.Fatal("the walk did not cover all six modules")
 	}
+	u.ShowConnections()
+	u.WaitIdle()
+	seen("connections")
+	var report bytes.Buffer
+	if err := u.SaveReport(&report); err != nil {
+		t.Fatal(err)
+	}
+	assertNoCanary(t, "the exported report", report.String())
+	uitest.Tap(t, w.Canvas(), "Copy")
+	assertNoCanary(t, "the copied activity log", fyne.CurrentApp().Clipboard().Content())
 	assertNoCanaryInFiles(t, dir)
 }
