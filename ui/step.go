@@ -208,12 +208,14 @@ func (u *UI) refreshStep() {
 	}
 	if rec.Status == wizard.StepManual {
 		p.run.Importance = widget.MediumImportance // the main action is now the confirmation
+		p.run.Refresh()
 	}
 	if rec.Status == wizard.StepDone {
 		p.next.Enable()
-		p.run.SetText("Run again")
 		p.run.Importance = widget.MediumImportance
 		p.next.Importance = widget.HighImportance
+		p.run.SetText("Run again") // refreshes the button
+		p.next.Refresh()
 	} else {
 		p.next.Disable()
 	}
