@@ -24,6 +24,7 @@ test: deps lint test-go window-check package-check
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	go vet -tags ci ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags ci ./...
 
 # Unit, service, end-to-end and UI tests (fyne's test driver: -tags ci), with the race
 # detector, against a real Secret Service, and the AWS code against moto_server as well as

@@ -44,7 +44,6 @@ func requireKeyring(t *testing.T) {
 }
 
 type applyRun struct {
-	sb       *sandbox.Sandbox
 	stateDir string
 	stdout   string
 	stderr   string

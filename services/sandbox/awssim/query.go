@@ -81,7 +81,7 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func xmlTags(tags []tag) []xmlTag {
 	var out []xmlTag
 	for _, t := range tags {
-		out = append(out, xmlTag{t.Key, t.Value})
+		out = append(out, xmlTag(t))
 	}
 	return out
 }
