@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -65,11 +66,18 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	defer closeFn()
 	if *tour != "" {
 		go func() {
+			code := 0
 			if err := runTour(u, w, *tour); err != nil {
 				fmt.Fprintln(stderr, "vaultlink tour:", err)
-				os.Exit(1)
+				code = 1
 			}
 			fyne.Do(a.Quit)
+			// Quit normally ends ShowAndRun at once. The GL driver has been seen to stay in its
+			// event loop after a programmatic Quit under Xvfb; a screenshot run must not hang.
+			time.Sleep(5 * time.Second)
+			fmt.Fprintln(stderr, "vaultlink tour: the window did not close after Quit; exiting")
+			closeFn()
+			os.Exit(code)
 		}()
 	}
 	w.ShowAndRun()
