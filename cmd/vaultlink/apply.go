@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 
-	"github.com/vaultlink/vaultlink/services/audit"
-	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/wizard"
 )
 
@@ -56,26 +51,12 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 1
 	}
-	log, err := audit.Open(filepath.Join(dir, "audit.jsonl"))
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultlink apply:", err)
-		return 1
+	rt, code := c.openUnattended("apply", dir, "apply-practice-data.enc", stderr)
+	if rt == nil {
+		return code
 	}
-	defer log.Close()
-	opts, err := c.stackOptions(log)
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultlink apply:", err)
-		return 2
-	}
-	opts.PracticeData = c.practiceDataFile(dir, "apply-practice-data.enc")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	st, err := stack.Build(ctx, opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultlink apply:", err)
-		return 1
-	}
-	defer st.Close()
+	defer rt.close()
+	ctx, st := rt.ctx, rt.st
 	statePath := filepath.Join(dir, "apply-state.json")
 	if st.Practice {
 		fmt.Fprintln(stdout, "PRACTICE mode: built-in simulated AWS and Secret Server on this computer")

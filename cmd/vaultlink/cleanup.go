@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 
-	"github.com/vaultlink/vaultlink/services/audit"
-	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/wizard"
 )
 
@@ -52,26 +48,12 @@ func runCleanup(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	log, err := audit.Open(filepath.Join(dir, "audit.jsonl"))
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultlink cleanup:", err)
-		return 1
+	rt, code := c.openUnattended("cleanup", dir, data, stderr)
+	if rt == nil {
+		return code
 	}
-	defer log.Close()
-	opts, err := c.stackOptions(log)
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultlink cleanup:", err)
-		return 2
-	}
-	opts.PracticeData = c.practiceDataFile(dir, data)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	st, err := stack.Build(ctx, opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultlink cleanup:", err)
-		return 1
-	}
-	defer st.Close()
+	defer rt.close()
+	ctx, st := rt.ctx, rt.st
 	sess, err := wizard.NewSession(loadGuide(), st.Services, wizard.Store{Path: statePath}, wizard.Unattended)
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultlink cleanup:", err)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -160,4 +162,39 @@ func savePracticeAfterEachStep(st *stack.Stack, sess *wizard.Session, stderr io.
 			}
 		}
 	})
+}
+
+// unattended is what apply and cleanup run on: the audit log, the services, and a context
+// that Ctrl-C cancels. Close releases all three.
+type unattended struct {
+	ctx   context.Context
+	st    *stack.Stack
+	close func()
+}
+
+// openUnattended opens the audit log in dir and builds the services (practice data kept in
+// practiceData, a file name in dir). On failure it reports to stderr as cmd and returns the
+// exit status: 2 for bad settings, 1 otherwise.
+func (c *common) openUnattended(cmd, dir, practiceData string, stderr io.Writer) (*unattended, int) {
+	log, err := audit.Open(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
+		return nil, 1
+	}
+	opts, err := c.stackOptions(log)
+	if err != nil {
+		log.Close()
+		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
+		return nil, 2
+	}
+	opts.PracticeData = c.practiceDataFile(dir, practiceData)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	st, err := stack.Build(ctx, opts)
+	if err != nil {
+		stop()
+		log.Close()
+		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
+		return nil, 1
+	}
+	return &unattended{ctx: ctx, st: st, close: func() { st.Close(); stop(); log.Close() }}, 0
 }

@@ -59,25 +59,12 @@ func (s *Server) ConsoleLinkSecret(vaultID int, secretName, remoteName string) e
 // ConsoleSync is hovering over the vault and clicking Pull, Push or Sync; it returns the
 // failures the console would list.
 func (s *Server) ConsoleSync(ctx context.Context, action string, vaultID int) error {
-	s.mu.Lock()
-	v := s.db.Vaults[vaultID]
-	var copyV vault
-	if v != nil {
-		copyV = *v
-	}
-	s.mu.Unlock()
-	if v == nil {
+	pulled, pushed, ok := s.syncVault(ctx, action, vaultID)
+	if !ok {
 		return fmt.Errorf("no vault %d", vaultID)
 	}
-	var results []syncResult
-	if action == "pull" || action == "sync" {
-		results = append(results, s.pull(ctx, copyV)...)
-	}
-	if action == "push" || action == "sync" {
-		results = append(results, s.push(ctx, copyV)...)
-	}
 	var failed []string
-	for _, r := range results {
+	for _, r := range append(pulled, pushed...) {
 		if !r.Success {
 			failed = append(failed, r.Name+": "+r.ErrorMessage)
 		}

@@ -291,29 +291,40 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	}
 	res := map[string][]syncResult{"pushResults": {}, "pullResults": {}}
 	for _, id := range in.ExternalVaultIDs {
-		s.mu.Lock()
-		v := s.db.Vaults[id]
-		var copyV vault
-		if v != nil {
-			copyV = *v
-		}
-		s.mu.Unlock()
-		if v == nil {
+		pulled, pushed, ok := s.syncVault(r.Context(), action, id)
+		if !ok {
 			apiError(w, 404, "API_ExternalVaultNotFound", "External vault %d not found.", id)
 			return
 		}
-		if action == "pull" || action == "sync" {
-			res["pullResults"] = append(res["pullResults"], s.pull(r.Context(), copyV)...)
-		}
-		if action == "push" || action == "sync" {
-			if !copyV.Active {
-				res["pushResults"] = append(res["pushResults"], syncResult{ExternalVaultID: id, Name: copyV.DisplayName, ErrorMessage: "The vault link is not enabled for push: tick Enabled on the vault."})
-				continue
-			}
-			res["pushResults"] = append(res["pushResults"], s.push(r.Context(), copyV)...)
-		}
+		res["pullResults"] = append(res["pullResults"], pulled...)
+		res["pushResults"] = append(res["pushResults"], pushed...)
 	}
 	writeJSON(w, 200, res)
+}
+
+// syncVault runs "pull", "push" or "sync" on one vault; ok is false when there is no such vault.
+func (s *Server) syncVault(ctx context.Context, action string, id int) (pulled, pushed []syncResult, ok bool) {
+	s.mu.Lock()
+	v := s.db.Vaults[id]
+	var copyV vault
+	if v != nil {
+		copyV = *v
+	}
+	s.mu.Unlock()
+	if v == nil {
+		return nil, nil, false
+	}
+	if action == "pull" || action == "sync" {
+		pulled = s.pull(ctx, copyV)
+	}
+	if action == "push" || action == "sync" {
+		if !copyV.Active {
+			pushed = []syncResult{{ExternalVaultID: id, Name: copyV.DisplayName, ErrorMessage: "The vault link is not enabled for push: tick Enabled on the vault."}}
+		} else {
+			pushed = s.push(ctx, copyV)
+		}
+	}
+	return pulled, pushed, true
 }
 
 func (s *Server) pull(ctx context.Context, v vault) []syncResult {
