@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -425,8 +426,8 @@ func TestReportExportHasTheIDsAndNoSecret(t *testing.T) {
 	for _, want := range []string{
 		"arn:aws:iam::123456789012:user/delinea-secrets-sync",
 		"arn:aws:iam::123456789012:policy/DelineaSecretsManagerLeastPrivilege",
-		"Secret Server secret id | " + s.Output("secret_id"),
-		"External vault id | " + s.Output("vault_id"),
+		"Secret Server secret id | " + strconv.Itoa(s.Progress().SecretID),
+		"External vault id | " + strconv.Itoa(s.Progress().Vault.ID),
 		"Modules covered: 6 / 6",
 		"Knowledge check: passed (1 attempt(s))",
 		"IAM:CreateAccessKey",

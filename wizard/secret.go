@@ -1,23 +1,39 @@
 package wizard
 
 // Secret holds a secret value (an AWS secret access key, a password) so that it cannot be
-// printed by accident: every formatting and encoding path yields a placeholder. Only Reveal
+// printed by accident. The value sits behind a pointer: fmt prints methods-less unexported
+// fields by reflection, and for a pointer nested in a struct it prints only the address, so
+// even %+v or %#v of a struct holding a Secret in an unexported field cannot reach the value.
+// Every formatting and encoding path of the Secret itself yields a placeholder. Only Reveal
 // gives the value, and only code that hands it to a keyring or an API calls it.
-type Secret struct{ value string }
+type Secret struct{ box *secretBox }
+
+// secretBox is never formatted: nothing outside this file holds one.
+type secretBox struct{ value string }
 
 // NewSecret wraps a value.
-func NewSecret(v string) Secret { return Secret{value: v} }
+func NewSecret(v string) Secret {
+	if v == "" {
+		return Secret{}
+	}
+	return Secret{box: &secretBox{value: v}}
+}
 
 const redacted = "[redacted]"
 
 // Reveal returns the value. Call it only at the boundary that needs the plain value.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.box == nil {
+		return ""
+	}
+	return s.box.value
+}
 
 // Empty reports whether there is no value.
-func (s Secret) Empty() bool { return s.value == "" }
+func (s Secret) Empty() bool { return s.Reveal() == "" }
 
 // Equal compares two secrets without exposing either.
-func (s Secret) Equal(o Secret) bool { return s.value == o.value }
+func (s Secret) Equal(o Secret) bool { return s.Reveal() == o.Reveal() }
 
 func (s Secret) String() string               { return redacted }
 func (s Secret) GoString() string             { return redacted }

@@ -3,7 +3,6 @@ package wizard_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"errors"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -167,7 +166,7 @@ func TestRestartMidModuleResumesWithoutDuplicates(t *testing.T) {
 	if _, err := s2.Run(ctx, next); err != nil {
 		t.Fatal(err)
 	}
-	keyID := s2.Output("access_key_id")
+	keyID := s2.Progress().AccessKeyID
 	// Running every step of the module again adopts what exists.
 	s3 := session(t, st, store, wizard.Guided)
 	for _, step := range m1.Steps {
@@ -258,7 +257,7 @@ func TestCleanupUndoesAFullRun(t *testing.T) {
 	if err := s.RunAll(ctx, func(string) {}); err != nil {
 		t.Fatal(err)
 	}
-	ref := s.Output("keyring_ref")
+	ref := s.Progress().KeyringRef
 	if _, err := st.Services.Keyring.Load(ref); err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +361,7 @@ func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
 		t.Fatalf("%+v %v", rec, err)
 	}
 	// The admin saves the link in the web console.
-	secretID, _ := strconv.Atoi(s.Output("secret_id"))
+	secretID := s.Progress().SecretID
 	vaultID, err := st.Sandbox.SS.ConsoleCreateVault(ctx, "", s.Setting("display_name"), s.Setting("region"), secretID, true)
 	if err != nil {
 		t.Fatal(err)

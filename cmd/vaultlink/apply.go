@@ -38,8 +38,10 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		if c.region == "" {
 			c.region = plan.AWS.Region
 		}
-		if c.ssURL == "" {
-			c.ssURL, c.ssUser, c.ssDomain, c.ssCACert = plan.SS.URL, plan.SS.Username, plan.SS.Domain, plan.SS.CACert
+		if !c.ss.IsSet() {
+			otp, remember := c.ss.OTP, c.ss.Remember
+			c.ss = plan.SS
+			c.ss.OTP, c.ss.Remember = otp, remember
 		}
 	}
 	if c.practice && c.live {

@@ -32,7 +32,7 @@ func practice(t *testing.T) (*sandbox.Sandbox, *secretserver.Client, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
-	c, err := secretserver.New(secretserver.Config{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword), Audit: log})
+	c, err := secretserver.New(wizard.SSConnection{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestSyncWithoutPermissionReportsTheDenialPerSecret(t *testing.T) {
 
 func TestWrongPasswordIsExplained(t *testing.T) {
 	sb, _, _ := practice(t)
-	c, err := secretserver.New(secretserver.Config{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret("wrong")})
+	c, err := secretserver.New(wizard.SSConnection{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret("wrong")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

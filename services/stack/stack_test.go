@@ -49,12 +49,12 @@ func TestLiveProfilesAreSwitchedAndTheIdentityShown(t *testing.T) {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
-	live, err := stack.Build(ctx, stack.Options{AWSProfile: "nonexistent-profile", SSURL: ss.URL(), SSUser: sssim.PracticeUser, SSPassword: wizard.NewSecret(sssim.PracticePassword), Keyring: keyring.NewMemory()})
+	live, err := stack.Build(ctx, stack.Options{AWSProfile: "nonexistent-profile", SecretServer: wizard.SSConnection{URL: ss.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}, Keyring: keyring.NewMemory()})
 	if err == nil {
 		live.Close()
 		t.Fatal("an unknown profile must be refused up front")
 	}
-	live, err = stack.Build(ctx, stack.Options{AWSProfile: "ops", SSURL: ss.URL(), SSUser: sssim.PracticeUser, SSPassword: wizard.NewSecret(sssim.PracticePassword), Keyring: keyring.NewMemory()})
+	live, err = stack.Build(ctx, stack.Options{AWSProfile: "ops", SecretServer: wizard.SSConnection{URL: ss.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}, Keyring: keyring.NewMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestSecretServerPasswordIsKeptOnlyWhenAsked(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
 	kr := keyring.NewMemory()
 	build := func(password string, remember bool) (*stack.Stack, error) {
-		return stack.Build(ctx, stack.Options{SSURL: ss.URL(), SSUser: sssim.PracticeUser, SSPassword: wizard.NewSecret(password), SSRemember: remember, Keyring: kr, Region: "us-east-1"})
+		return stack.Build(ctx, stack.Options{SecretServer: wizard.SSConnection{URL: ss.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(password), Remember: remember}, Keyring: kr, Region: "us-east-1"})
 	}
 	st, err := build(sssim.PracticePassword, false)
 	if err != nil {
