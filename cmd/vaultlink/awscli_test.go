@@ -132,8 +132,8 @@ func (a *awsCLI) result(args []string, rc int, stdout, stderr string) (string, s
 	return "", ""
 }
 
-// exec runs one command line as the aws command itself.
-func (a *awsCLI) exec(args ...string) (out string, code string) {
+// command runs one command line as the aws command itself.
+func (a *awsCLI) command(args ...string) (out string, code string) {
 	a.t.Helper()
 	start := time.Now()
 	cmd := exec.Command(a.cli, args...)
@@ -264,7 +264,7 @@ func TestAWSCLIAndBoto3(t *testing.T) {
 		}
 		var whoami string
 		for _, cmd := range printed {
-			whoami, _ = a.exec(strings.Fields(cmd)...)
+			whoami, _ = a.command(strings.Fields(cmd)...)
 		}
 		if !strings.Contains(whoami, `"Arn": "arn:aws:iam::123456789012:root"`) {
 			t.Fatalf("the printed get-caller-identity line: %s", whoami)
@@ -318,7 +318,7 @@ func moduleScript(t *testing.T, a *awsCLI, s awsServer) {
 	custom := "arn:aws:iam::" + s.account + ":policy/" + pol
 	start := time.Now()
 	defer func() {
-		t.Logf("%s: %d AWS CLI calls in %v (%v in the CLI), whole script %v", s.name, a.calls, a.elapsed.Round(time.Millisecond),
+		t.Logf("%s: %d AWS CLI calls taking %v (%v each on average); whole script with boto3 %v", s.name, a.calls, a.elapsed.Round(time.Millisecond),
 			(a.elapsed / time.Duration(max(a.calls, 1))).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	}()
 

@@ -33,7 +33,9 @@ type Options struct {
 	// NewSecretKey, when set, makes the secret half of new access keys (tests plant a known
 	// value with it to prove it never leaks).
 	NewSecretKey func() string
-	Now          func() time.Time
+	// Now is the simulator's clock; signatures are checked against it too (15 minutes either
+	// way), so a clock far from the clients' makes every request "Signature expired".
+	Now func() time.Time
 	// Throttle makes the next N requests fail with Throttling (tests of the retry and its message).
 	Throttle int
 }
