@@ -397,6 +397,9 @@ func moduleScript(t *testing.T, a *awsCLI, s awsServer) {
 
 	// boto3: a body changed after signing, and a clock 20 minutes behind.
 	probes := a.probes(secret)
+	for _, name := range []string{"json-tampered", "query-tampered", "stale-query", "stale-json"} {
+		t.Logf("%s %s: %q (HTTP %d) %s", s.name, name, probes[name].Code, probes[name].Status, probes[name].Message)
+	}
 	expect := func(name, want string) {
 		t.Helper()
 		if got := probes[name]; got.Code != want {
