@@ -28,9 +28,11 @@ lint:
 
 # Unit, service, end-to-end and UI tests (fyne's test driver: -tags ci), with the race
 # detector, against a real Secret Service, and the AWS code against moto_server as well as
-# practice mode's simulator. The REQUIRE switches turn "not available, skipped" into failures.
+# practice mode's simulator, and both of those with the AWS CLI and boto3 as clients. The
+# REQUIRE switches turn "not available, skipped" into failures.
 test-go:
-	VAULTLINK_MOTO_SERVER=$$(.ci/moto) VAULTLINK_REQUIRE_MOTO=1 .ci/with-keyring go test -race -tags ci -count=1 ./...
+	VAULTLINK_MOTO_SERVER=$$(.ci/moto) VAULTLINK_REQUIRE_MOTO=1 VAULTLINK_AWS_CLI=$$(.ci/aws-cli) VAULTLINK_REQUIRE_AWSCLI=1 \
+		.ci/with-keyring go test -race -tags ci -count=1 ./...
 
 # The real window under Xvfb: every page, both themes, and Fyne's thread check.
 window-check: build

@@ -28,6 +28,9 @@ type Info struct {
 	SSURL          string
 	StatePath      string
 	AuditPath      string
+	// PracticeCLI are the AWS CLI commands that set up the practice operator's profile and
+	// reach the practice AWS (practice mode only), so practice can include the CLI.
+	PracticeCLI []string
 	// Live mode's AWS choices: the admin's profiles, the one in use, and endpoint overrides
 	// from the environment.
 	Profiles  []string

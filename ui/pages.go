@@ -59,8 +59,27 @@ func (u *UI) ShowWelcome() {
 	start.Importance = widget.HighImportance
 	u.start = start
 	body.Add(container.NewHBox(start))
+	if u.info.Practice && len(u.info.PracticeCLI) > 0 {
+		body.Add(u.practiceCLI())
+	}
 	u.show("welcome", body)
 	checkIdentity() // once the page is up, so nothing else is still building widgets
+}
+
+// practiceCLI shows how to reach the practice AWS with the AWS CLI: the commands, as text
+// that can be selected, and a button that copies them. It comes after the Start button so
+// the page's main action keeps its place in the keyboard order.
+func (u *UI) practiceCLI() fyne.CanvasObject {
+	text := strings.Join(u.info.PracticeCLI, "\n")
+	cmds := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	cmds.Selectable = true
+	cmds.Wrapping = fyne.TextWrapBreak
+	copyBtn := widget.NewButtonWithIcon("Copy CLI commands", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(text)
+	})
+	return section("Practise with the AWS CLI", "The practice key is public and opens only the practice AWS on this computer; it is never a real credential.",
+		container.NewVBox(para("Set up the practice operator's profile once, then give each command the practice endpoint (it changes when VaultLink restarts):"),
+			cmds, container.NewHBox(copyBtn)))
 }
 
 func orDefault(v, d string) string {

@@ -22,6 +22,7 @@ import (
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/audit"
 	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/stack"
@@ -45,6 +46,13 @@ func createForeignUser(t *testing.T, name string) {
 
 func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	t.Helper()
+	return newWindowWith(t, nil)
+}
+
+// newWindowWith opens the window in practice mode; more, when set, adds to what the window is
+// told about its surroundings.
+func newWindowWith(t *testing.T, more func(st *stack.Stack, info *ui.Info)) (*ui.UI, fyne.Window) {
+	t.Helper()
 	test.NewTempApp(t)
 	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second})
 	if err != nil {
@@ -62,9 +70,34 @@ func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1180, 780))
-	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()})
+	info := ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()}
+	if more != nil {
+		more(st, &info)
+	}
+	u := ui.New(w, s, info)
 	u.WaitIdle() // the welcome page checks the AWS identity in the background
 	return u, w
+}
+
+// The practice welcome page shows how to reach the practice AWS with the AWS CLI, and copies
+// the commands.
+func TestPracticeWelcomeShowsTheAWSCLISetup(t *testing.T) {
+	var endpoint string
+	_, w := newWindowWith(t, func(st *stack.Stack, info *ui.Info) {
+		endpoint = st.Endpoints.AWS
+		setup, try := sandbox.CLISetup(endpoint)
+		info.PracticeCLI = append(setup, try)
+	})
+	c := w.Canvas()
+	want := "aws --profile " + sandbox.CLIProfile + " --endpoint-url " + endpoint + " sts get-caller-identity"
+	if !uitest.Shows(c, "Practise with the AWS CLI") || !uitest.Shows(c, want) {
+		t.Fatalf("the welcome page must show the CLI set-up and %q", want)
+	}
+	uitest.Tap(t, c, "Copy CLI commands")
+	copied := fyne.CurrentApp().Clipboard().Content()
+	if !strings.Contains(copied, "aws configure set aws_access_key_id "+awssim.PracticeAdminKeyID+" --profile "+sandbox.CLIProfile) || !strings.HasSuffix(copied, want) {
+		t.Fatalf("copied:\n%s", copied)
+	}
 }
 
 func option(m wizard.Module, correct bool) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/audit"
 	vaws "github.com/vaultlink/vaultlink/services/aws"
+	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/ui"
 	"github.com/vaultlink/vaultlink/wizard"
@@ -118,6 +119,10 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 	info := ui.Info{Practice: st.Practice, KeyringName: st.Services.Keyring.Name(), KeyringNotice: st.KeyringNotice, PracticeNotice: practiceNotice,
 		StatePath: statePath, AuditPath: log.Path(), SSURL: st.SS.URL(), AWSEndpoint: st.AWS.Endpoint(),
 		Profile: c.awsProfile, Region: st.AWS.Region()}
+	if st.Practice {
+		setup, try := sandbox.CLISetup(st.AWS.Endpoint())
+		info.PracticeCLI = append(setup, try)
+	}
 	if !st.Practice {
 		info.Endpoints = vaws.EndpointOverrides()
 		if profiles, err := vaws.Profiles(); err == nil {
