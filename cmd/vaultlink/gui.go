@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -29,7 +28,7 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	tour := fs.String("tour", "", "walk every page in practice mode with fresh state, saving a PNG of the window per page to this folder, then quit (make screenshots)")
+	tour := tourFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -65,20 +64,10 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	}
 	defer closeFn()
 	if *tour != "" {
-		go func() {
-			code := 0
-			if err := runTour(u, w, *tour); err != nil {
-				fmt.Fprintln(stderr, "vaultlink tour:", err)
-				code = 1
-			}
-			fyne.Do(a.Quit)
-			// Quit normally ends ShowAndRun at once. The GL driver has been seen to stay in its
-			// event loop after a programmatic Quit under Xvfb; a screenshot run must not hang.
-			time.Sleep(5 * time.Second)
-			fmt.Fprintln(stderr, "vaultlink tour: the window did not close after Quit; exiting")
-			closeFn()
-			os.Exit(code)
-		}()
+		// The walk's status is the command's: window-check must see a failed walk fail.
+		status := startTour(a, u, w, *tour, closeFn, stderr)
+		w.ShowAndRun()
+		return status()
 	}
 	w.ShowAndRun()
 	return 0
