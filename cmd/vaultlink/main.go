@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	// Before Fyne initialises: a C.UTF-8 locale must not make every command print a Fyne error.
+	_ "github.com/vaultlink/vaultlink/internal/fynelocale"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=…").
