@@ -494,3 +494,35 @@ func TestConnectionsPageShowsBothSignIns(t *testing.T) {
 		t.Fatalf("the connections page must show both sign-ins:\n%s", strings.Join(uitest.Text(c), " | "))
 	}
 }
+
+// An AWS_PROFILE in the environment does not reach practice mode; the welcome page says so, in
+// case the admin expected to work in that account.
+func TestPracticeWelcomeMentionsAnAWSProfileFromTheEnvironment(t *testing.T) {
+	test.NewTempApp(t)
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, err := wizard.ParseGuide(assets.Guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, profile := range []string{"prod", ""} {
+		s, err := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := test.NewTempWindow(t, nil)
+		w.Resize(fyne.NewSize(1180, 780))
+		u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory", EnvProfile: profile})
+		u.WaitIdle()
+		shown := uitest.Shows(w.Canvas(), "AWS_PROFILE")
+		if profile != "" && !uitest.Shows(w.Canvas(), "AWS_PROFILE=prod") {
+			t.Fatalf("the welcome page must say practice mode does not use AWS_PROFILE=prod:\n%s", strings.Join(uitest.Text(w.Canvas()), " | "))
+		}
+		if profile == "" && shown {
+			t.Fatal("no AWS_PROFILE, no mention")
+		}
+	}
+}

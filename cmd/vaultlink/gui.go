@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -30,6 +31,16 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	c.register(fs)
 	tour := tourFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := c.checkMode(fs, "add --live"); err != nil {
+		fmt.Fprintln(stderr, "vaultlink:", err)
+		return 2
+	}
+	// Fyne's GLFW driver panics with a stack trace when there is no display: say what to do
+	// instead, before Fyne starts.
+	if msg := missingDisplay(runtime.GOOS, os.Getenv); msg != "" {
+		fmt.Fprintln(stderr, "vaultlink:", msg)
 		return 2
 	}
 	if *tour != "" {
@@ -73,6 +84,28 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// missingDisplay says why the window cannot open and what works instead, or "" when a display
+// is there. The window draws through GLFW's X11 backend (Fyne builds the Wayland one only with
+// -tags wayland, which VaultLink does not use), so on Linux and the BSDs it needs DISPLAY; a
+// Wayland desktop sets it through XWayland. Windows and macOS always have a display.
+func missingDisplay(goos string, getenv func(string) string) string {
+	switch goos {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+	default:
+		return ""
+	}
+	if getenv("DISPLAY") != "" {
+		return ""
+	}
+	why := "there is no display to open the window on (DISPLAY is not set: an SSH session or a server?)"
+	if getenv("WAYLAND_DISPLAY") != "" {
+		why = "the window needs an X display and DISPLAY is not set (on Wayland, XWayland provides one)"
+	}
+	return why + ".\n" +
+		"Without a window, run the same steps from a plan:  vaultlink apply --plan FILE  (see examples/practice-plan.yaml),\n" +
+		"and check the setup with  vaultlink doctor.  Over SSH, ssh -X forwards a display."
+}
+
 // openSession builds the services for the chosen mode, loads the admin's progress and returns
 // the window's UI.
 func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
@@ -107,7 +140,9 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 	info := ui.Info{Practice: st.Practice, KeyringName: st.Services.Keyring.Name(), KeyringNotice: st.KeyringNotice, PracticeNotice: practiceNotice,
 		StatePath: statePath, AuditPath: log.Path(), SSURL: st.SS.URL(), AWSEndpoint: st.AWS.Endpoint(),
 		Profile: c.awsProfile, Region: st.AWS.Region()}
-	if !st.Practice {
+	if st.Practice {
+		info.EnvProfile = os.Getenv("AWS_PROFILE")
+	} else {
 		info.Endpoints = vaws.EndpointOverrides()
 		if profiles, err := vaws.Profiles(); err == nil {
 			for _, p := range profiles {

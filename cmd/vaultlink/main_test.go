@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -54,6 +57,94 @@ func TestNoFyneLocaleErrorUnderCUTF8(t *testing.T) {
 	}
 	if code, _, stderr := command(t, env, "apply"); code != 2 || strings.Contains(stderr, "Fyne error") {
 		t.Fatalf("apply without a plan under LANG=C.UTF-8: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+func TestLiveOnlyFlagsWithoutLiveAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--aws-profile", "prod"}, "--aws-profile is a live-mode setting"},
+		{[]string{"--region", "eu-west-1", "--ss-user", "admin"}, "--region, --ss-user are live-mode settings"},
+		{[]string{"--practice", "--ss-url", "https://ss.example"}, "--ss-url is a live-mode setting"},
+		{[]string{"doctor", "--aws-profile", "prod"}, "vaultlink doctor: --aws-profile is a live-mode setting"},
+		{[]string{"--practice", "--live"}, "choose --practice or --live, not both"},
+	} {
+		code, _, stderr := runCmd(tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+		if !strings.Contains(tc.want, "not both") && !strings.Contains(stderr, "add --live") && !strings.Contains(stderr, "use --live instead of --practice") {
+			t.Errorf("%v: the error must say to add --live: %q", tc.args, stderr)
+		}
+	}
+}
+
+// What checkMode accepts: live flags with a live choice, and AWS_PROFILE or VAULTLINK_SS_USER
+// from the environment (set for other tools) in practice mode.
+func TestModeFlagsThatAreFine(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "prod")
+	t.Setenv("VAULTLINK_SS_USER", "admin")
+	t.Setenv("VAULTLINK_SS_URL", "")
+	t.Setenv("VAULTLINK_SS_TENANT", "")
+	for _, args := range [][]string{
+		nil,
+		{"--practice"},
+		{"--live", "--aws-profile", "prod", "--region", "eu-west-1"},
+		{"--ss-url", "https://ss.example", "--aws-profile", "prod"}, // --ss-url chooses live mode
+		{"--ss-tenant", "acme", "--ss-tld", "eu"},
+		{"--sandbox", "sandbox.json"},
+	} {
+		fs := flag.NewFlagSet("vaultlink", flag.ContinueOnError)
+		var c common
+		c.register(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.checkMode(fs, "add --live"); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+func TestPlanWithoutModeNamesTheChoice(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(plan, []byte("settings:\n  user_name: someone\n"), 0o600)
+	code, out, stderr := runCmd("apply", "--state-dir", dir, "--plan", plan)
+	if code != 2 || !strings.Contains(stderr, "no mode is set") || !strings.Contains(stderr, "mode: practice") || !strings.Contains(stderr, "mode: live") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if out != "" {
+		t.Fatalf("nothing may run without a mode:\n%s", out)
+	}
+	os.WriteFile(plan, []byte("mode: practice\n"), 0o600)
+	if code, _, stderr := runCmd("apply", "--state-dir", dir, "--plan", plan, "--region", "eu-west-1"); code != 2 || !strings.Contains(stderr, "set `mode: live` in the plan") {
+		t.Fatalf("a practice plan with --region: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+func TestNoDisplaySaysWhatToDoInstead(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux and the BSDs need DISPLAY")
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	code, _, stderr := runCmd("--state-dir", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "no display") || !strings.Contains(stderr, "vaultlink apply --plan") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if got := missingDisplay("linux", func(k string) string { return map[string]string{"WAYLAND_DISPLAY": "wayland-0"}[k] }); !strings.Contains(got, "XWayland") {
+		t.Fatalf("Wayland without XWayland: %q", got)
+	}
+	for _, goos := range []string{"windows", "darwin"} {
+		if got := missingDisplay(goos, func(string) string { return "" }); got != "" {
+			t.Fatalf("%s always has a display: %q", goos, got)
+		}
+	}
+	if got := missingDisplay("linux", func(k string) string { return map[string]string{"DISPLAY": ":0"}[k] }); got != "" {
+		t.Fatalf("DISPLAY set: %q", got)
 	}
 }
 
