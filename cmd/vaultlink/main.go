@@ -47,7 +47,8 @@ Usage:
                                     --ss-url / --ss-tenant) is given; it needs a display
   vaultlink apply --plan FILE       run every step unattended (knowledge checks are skipped)
   vaultlink sandbox                 run the practice AWS and Secret Server until interrupted
-  vaultlink cleanup [--from apply]  remove what VaultLink created in AWS (only what it created)
+  vaultlink cleanup [--from wizard|apply]
+                                    remove what VaultLink created in AWS (only what it created)
   vaultlink doctor                  check the keyring, the AWS identity and Secret Server
   vaultlink version
 

@@ -61,6 +61,7 @@ func TestNoFyneLocaleErrorUnderCUTF8(t *testing.T) {
 }
 
 func TestLiveOnlyFlagsWithoutLiveAreRefused(t *testing.T) {
+	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -69,6 +70,7 @@ func TestLiveOnlyFlagsWithoutLiveAreRefused(t *testing.T) {
 		{[]string{"--region", "eu-west-1", "--ss-user", "admin"}, "--region, --ss-user are live-mode settings"},
 		{[]string{"--practice", "--ss-url", "https://ss.example"}, "--ss-url is a live-mode setting"},
 		{[]string{"doctor", "--aws-profile", "prod"}, "vaultlink doctor: --aws-profile is a live-mode setting"},
+		{[]string{"cleanup", "--state-dir", dir, "--ss-remember"}, "vaultlink cleanup: --ss-remember is a live-mode setting"},
 		{[]string{"--practice", "--live"}, "choose --practice or --live, not both"},
 	} {
 		code, _, stderr := runCmd(tc.args...)
@@ -153,5 +155,46 @@ func TestReleaseBuildHasNoTour(t *testing.T) {
 	code, _, stderr := runCmd("--tour", t.TempDir())
 	if code != 2 || !strings.Contains(stderr, "flag provided but not defined: -tour") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// cleanup finds the record that exists; with two, it asks, or, when nobody can answer, names
+// the flag that chooses.
+func TestCleanupFindsTheRecordOrAsksWhich(t *testing.T) {
+	dir := t.TempDir()
+	practice := filepath.Join(dir, "practice")
+	os.MkdirAll(practice, 0o700)
+	code, _, stderr := runCmd("cleanup", "--practice", "--yes", "--state-dir", dir)
+	if code != 1 || !strings.Contains(stderr, "nothing to clean up") || !strings.Contains(stderr, "state.json") || !strings.Contains(stderr, "apply-state.json") {
+		t.Fatalf("no record: exit %d, stderr:\n%s", code, stderr)
+	}
+	for _, f := range []string{"state.json", "apply-state.json"} {
+		os.WriteFile(filepath.Join(practice, f), []byte("{}"), 0o600)
+	}
+	saved := stdinIsTerminal
+	t.Cleanup(func() { stdinIsTerminal = saved })
+	stdinIsTerminal = func() bool { return false }
+	for _, args := range [][]string{{"--yes"}, nil} {
+		code, _, stderr = runCmd(append([]string{"cleanup", "--practice", "--state-dir", dir}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "--from wizard") || !strings.Contains(stderr, "--from apply") {
+			t.Fatalf("two records, nobody to ask (%v): exit %d, stderr:\n%s", args, code, stderr)
+		}
+	}
+
+	// At a terminal it asks which, then for confirmation.
+	stdinIsTerminal = func() bool { return true }
+	answers := filepath.Join(dir, "answers")
+	os.WriteFile(answers, []byte("apply\nno\n"), 0o600)
+	f, err := os.Open(answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	savedIn := os.Stdin
+	os.Stdin = f
+	t.Cleanup(func() { os.Stdin = savedIn })
+	code, out, _ := runCmd("cleanup", "--practice", "--state-dir", dir)
+	if code != 1 || !strings.Contains(out, "Which to clean up?") || !strings.Contains(out, "what vaultlink apply created (recorded in "+filepath.Join(practice, "apply-state.json")) || !strings.HasSuffix(out, "nothing was changed\n") {
+		t.Fatalf("asked at a terminal: exit %d, stdout:\n%s", code, out)
 	}
 }
