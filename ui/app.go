@@ -37,6 +37,9 @@ type Info struct {
 	Profile   string
 	Region    string
 	Endpoints map[string]string
+	// EnvProfile is AWS_PROFILE from the environment in practice mode, which does not use it:
+	// the welcome page says so, in case the admin expected that account.
+	EnvProfile string
 }
 
 // UI is the main window's content and navigation.

@@ -24,6 +24,9 @@ func (u *UI) ShowWelcome() {
 	if u.info.Practice {
 		body.Add(section("Practice mode", "Nothing here touches a real account.",
 			para("VaultLink is running its own simulated AWS and Secret Server on this computer. Every step makes real calls to them, so you can learn the integration safely. Configure a live AWS profile and Secret Server URL to work on real accounts.")))
+		if u.info.EnvProfile != "" {
+			body.Add(para("Your environment sets AWS_PROFILE=" + u.info.EnvProfile + "; practice mode does not use it. To work in that account, start VaultLink with --live --aws-profile " + u.info.EnvProfile + " and your Secret Server's --ss-url."))
+		}
 	} else {
 		body.Add(section("Live mode", "Changes are made in your real accounts.", para("AWS: "+orDefault(u.info.AWSEndpoint, "your AWS configuration")+"\nSecret Server: "+u.info.SSURL)))
 	}

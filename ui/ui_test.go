@@ -100,6 +100,18 @@ func TestPracticeWelcomeShowsTheAWSCLISetup(t *testing.T) {
 	}
 }
 
+// showsDone reports whether the step page's result shows the step as done with summary: a
+// success label of its own, not a "✓" line in the activity log, which lists every event.
+func showsDone(c fyne.Canvas, summary string) bool {
+	found := false
+	uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Visible() && l.Importance == widget.SuccessImportance && l.Text == "✓  "+summary {
+			found = true
+		}
+	})
+	return found
+}
+
 func option(m wizard.Module, correct bool) string {
 	for _, o := range m.Check.Options {
 		if o.Correct == correct {
@@ -130,8 +142,9 @@ func TestModuleOneThroughTheWindowUnlocksModuleTwo(t *testing.T) {
 		}
 		uitest.Tap(t, c, "Run step")
 		u.WaitIdle()
-		if !uitest.Shows(c, "✓") {
-			t.Fatalf("step %d shows no result:\n%s", i+1, strings.Join(uitest.Text(c), " | "))
+		ref := wizard.StepRef{Module: m1.ID, Step: m1.Steps[i].ID}
+		if rec := u.Session().StepRecord(ref); rec.Status != wizard.StepDone || !showsDone(c, rec.Summary) {
+			t.Fatalf("step %d (%s) shows no result of its own:\n%s", i+1, rec.Status, strings.Join(uitest.Text(c), " | "))
 		}
 		if i < len(m1.Steps)-1 {
 			uitest.Tap(t, c, "Next step")
@@ -513,5 +526,37 @@ func TestConnectionsPageShowsBothSignIns(t *testing.T) {
 	u.WaitIdle()
 	if !uitest.Shows(c, "Signed in as arn:aws:iam::123456789012:root") || !uitest.Shows(c, "as practice-admin; the external-vault API is available") {
 		t.Fatalf("the connections page must show both sign-ins:\n%s", strings.Join(uitest.Text(c), " | "))
+	}
+}
+
+// An AWS_PROFILE in the environment does not reach practice mode; the welcome page says so, in
+// case the admin expected to work in that account.
+func TestPracticeWelcomeMentionsAnAWSProfileFromTheEnvironment(t *testing.T) {
+	test.NewTempApp(t)
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, err := wizard.ParseGuide(assets.Guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, profile := range []string{"prod", ""} {
+		s, err := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := test.NewTempWindow(t, nil)
+		w.Resize(fyne.NewSize(1180, 780))
+		u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory", EnvProfile: profile})
+		u.WaitIdle()
+		shown := uitest.Shows(w.Canvas(), "AWS_PROFILE")
+		if profile != "" && !uitest.Shows(w.Canvas(), "AWS_PROFILE=prod") {
+			t.Fatalf("the welcome page must say practice mode does not use AWS_PROFILE=prod:\n%s", strings.Join(uitest.Text(w.Canvas()), " | "))
+		}
+		if profile == "" && shown {
+			t.Fatal("no AWS_PROFILE, no mention")
+		}
 	}
 }

@@ -39,8 +39,14 @@ func LoadPlan(path string) (*Plan, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", path, err)
 	}
-	if p.Mode != "" && p.Mode != "practice" && p.Mode != "live" {
-		return nil, fmt.Errorf("plan %s: mode is %q; use practice or live", path, p.Mode)
+	// No default: a plan meant for real accounts must not run against the simulators, nor the
+	// other way round, because a line was left out.
+	if p.Mode != "practice" && p.Mode != "live" {
+		what := fmt.Sprintf("mode is %q", p.Mode)
+		if p.Mode == "" {
+			what = "no mode is set"
+		}
+		return nil, fmt.Errorf("plan %s: %s; add `mode: practice` (the built-in simulated AWS and Secret Server) or `mode: live` (your real AWS account and Secret Server)", path, what)
 	}
 	return &p, nil
 }

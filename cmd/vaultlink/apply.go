@@ -44,8 +44,8 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 			c.ss.OTP, c.ss.Remember = otp, remember
 		}
 	}
-	if c.practice && c.live {
-		fmt.Fprintln(stderr, "vaultlink apply: choose --practice or --live, not both")
+	if err := c.checkMode(fs, "set `mode: live` in the plan"); err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 2
 	}
 	dir, err := c.modeDir()

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vaultlink/vaultlink/assets"
@@ -49,6 +52,44 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ss.OTP, "ss-otp", "", "live mode: the current one-time code, for a two-factor sign-in")
 	fs.BoolVar(&c.ss.Remember, "ss-remember", false, "live mode: keep the Secret Server password (from VAULTLINK_SS_PASSWORD) in the system keyring for next time")
 	fs.BoolVar(&c.noVaultAPI, "practice-without-vault-api", false, "practice mode: simulate a Secret Server without the external-vault API (modules 3 and 6 become guided steps)")
+}
+
+// liveOnly are the flags only live mode reads. Given on the command line in practice mode
+// they would be ignored, and `vaultlink --aws-profile prod` opening practice mode misleads.
+// --ss-url and --ss-tenant are not here: they choose live mode themselves (as the usage says),
+// so they are refused only with an explicit --practice.
+var liveOnly = []string{"aws-profile", "region", "ss-user", "ss-domain", "ss-ca-cert", "ss-tld", "ss-otp", "ss-remember"}
+
+// checkMode refuses a practice run given live-only flags; how says what selects live mode
+// ("add --live", or the plan's mode for apply). Only flags given explicitly count (flag.Visit):
+// AWS_PROFILE or VAULTLINK_SS_USER in the environment, there for other tools, are no mistake.
+func (c *common) checkMode(fs *flag.FlagSet, how string) error {
+	if c.practice && c.live {
+		return errors.New("choose --practice or --live, not both")
+	}
+	if !c.isPractice() {
+		return nil
+	}
+	var given []string
+	practiceFlag := false
+	fs.Visit(func(f *flag.Flag) {
+		practiceFlag = practiceFlag || f.Name == "practice"
+		if slices.Contains(liveOnly, f.Name) || c.practice && (f.Name == "ss-url" || f.Name == "ss-tenant") {
+			given = append(given, "--"+f.Name)
+		}
+	})
+	if len(given) == 0 {
+		return nil
+	}
+	verb, them := "is a live-mode setting", "it"
+	if len(given) > 1 {
+		verb, them = "are live-mode settings", "them"
+	}
+	if practiceFlag {
+		how = "use --live instead of --practice"
+	}
+	return fmt.Errorf("%s %s, but this run is in practice mode (the built-in simulated AWS and Secret Server): %s to use your real AWS account and Secret Server, or leave %s out",
+		strings.Join(given, ", "), verb, how, them)
 }
 
 // isPractice: practice unless live was asked for, or live settings were given.

@@ -55,10 +55,11 @@ func TestCleanupCommandUndoesApply(t *testing.T) {
 	dir := t.TempDir()
 	applyOwnSandbox(t, dir)
 	var out, errb bytes.Buffer
-	if code := run([]string{"cleanup", "--practice", "--from", "apply", "--yes", "--state-dir", dir}, &out, &errb); code != 0 {
+	// No --from: apply's record is the only one, so cleanup finds it.
+	if code := run([]string{"cleanup", "--practice", "--yes", "--state-dir", dir}, &out, &errb); code != 0 {
 		t.Fatalf("cleanup exited %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"deleted access key", "deleted policy DelineaSecretsManagerLeastPrivilege", "deleted IAM group delinea-secrets-group", "deleted IAM user delinea-secrets-sync", "removed the secret access key"} {
+	for _, want := range []string{"cleaning up what vaultlink apply created", "deleted access key", "deleted policy DelineaSecretsManagerLeastPrivilege", "deleted IAM group delinea-secrets-group", "deleted IAM user delinea-secrets-sync", "removed the secret access key"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("cleanup output lacks %q:\n%s", want, out.String())
 		}
