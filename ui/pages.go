@@ -260,7 +260,8 @@ func (u *UI) confirmCleanup(button *widget.Button, status *widget.Label) {
 			status.SetText("Removing…")
 			var done []string
 			var err error
-			u.background(func() { done, err = u.s.Cleanup(context.Background(), nil) }, func() {
+			ctx, end := u.operation()
+			u.background(func() { defer end(); done, err = u.s.Cleanup(ctx, nil) }, func() {
 				text := strings.Join(done, "\n")
 				if err != nil {
 					status.Importance = widget.DangerImportance
@@ -282,12 +283,13 @@ func (u *UI) confirmCleanup(button *widget.Button, status *widget.Label) {
 // to start the first identity check.
 func (u *UI) connectionSection(picker bool) (fyne.CanvasObject, func()) {
 	identity := para("Checking who you are signed in as…")
-	check := func(fn func() (wizard.Identity, error)) {
+	check := func(fn func(context.Context) (wizard.Identity, error)) {
 		identity.Importance = widget.MediumImportance
 		identity.SetText("Checking who you are signed in as…")
 		var id wizard.Identity
 		var err error
-		u.background(func() { id, err = fn() }, func() {
+		ctx, end := u.operation() // Esc cancels an identity check that hangs
+		u.background(func() { defer end(); id, err = fn(ctx) }, func() {
 			if err != nil {
 				identity.Importance = widget.DangerImportance
 				identity.SetText("✗ " + err.Error())
@@ -324,8 +326,8 @@ func (u *UI) connectionSection(picker bool) (fyne.CanvasObject, func()) {
 				p = ""
 			}
 			r := strings.TrimSpace(region.Text)
-			check(func() (wizard.Identity, error) {
-				return u.s.SwitchAWS(context.Background(), wizard.Connection{Profile: p, Region: r})
+			check(func(ctx context.Context) (wizard.Identity, error) {
+				return u.s.SwitchAWS(ctx, wizard.Connection{Profile: p, Region: r})
 			})
 		})
 		form := container.New(&formLayout{}, widget.NewLabel("AWS profile"), profile, widget.NewLabel("Region"), region)
@@ -333,7 +335,7 @@ func (u *UI) connectionSection(picker bool) (fyne.CanvasObject, func()) {
 		box.Add(container.NewHBox(connect))
 	}
 	return section("AWS connection", "Nothing changes until you run a step.", box), func() {
-		check(func() (wizard.Identity, error) { return u.s.CheckIdentity(context.Background()) })
+		check(u.s.CheckIdentity)
 	}
 }
 

@@ -94,6 +94,7 @@ func NewSession(g *Guide, svc Services, store Store, mode Mode) (*Session, error
 			for _, in := range step.Inputs {
 				if _, ok := st.Settings[in.Name]; !ok {
 					st.Settings[in.Name] = g.DefaultFor(in)
+					s.dirty = true // the defaults are saved with the first save
 				}
 			}
 		}
@@ -178,7 +179,11 @@ func (s *Session) Flush() error {
 	if !dirty {
 		return nil
 	}
-	return s.commit(nil)
+	err := s.commit(nil)
+	if err != nil {
+		s.emit(StepRef{Module: "settings"}, "error", "Your settings are kept in this window but could not be saved: "+err.Error())
+	}
+	return err
 }
 
 // Close stops the delayed save and saves what is still in memory.

@@ -77,6 +77,7 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 1
 	}
+	defer sess.Close() // saves what is still only in memory, and stops the delayed save
 	if err := sess.ApplySettings(plan.Settings); err != nil {
 		fmt.Fprintln(stderr, "vaultlink apply: the plan has bad settings:\n"+err.Error())
 		return 2

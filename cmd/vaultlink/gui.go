@@ -154,6 +154,10 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 		}
 	}
 	closeFn := func() {
+		// Settings typed since the last save are written as the window closes.
+		if err := sess.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "vaultlink: save progress:", err)
+		}
 		if err := st.SavePractice(); err != nil {
 			fmt.Fprintln(os.Stderr, "vaultlink: keep practice data:", err)
 		}

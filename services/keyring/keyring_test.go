@@ -1,6 +1,7 @@
 package keyring_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -105,5 +106,20 @@ func TestMemoryFallbackSaysWhatItIs(t *testing.T) {
 	}
 	if got, err := m.Load("r"); err != nil || !got.Equal(wizard.NewSecret("v")) {
 		t.Fatal("memory store lost the value")
+	}
+}
+
+// The in-memory store holds secrets in a map of an unexported field: formatting it must not
+// show them.
+func TestFormattingTheMemoryStoreShowsNoSecret(t *testing.T) {
+	const planted = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYMEMORY"
+	m := keyring.NewMemory()
+	if err := m.Store("aws/u/AKIA", wizard.NewSecret(planted)); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(verb, m); strings.Contains(out, planted) {
+			t.Errorf("%s of the memory store shows the secret: %s", verb, out)
+		}
 	}
 }

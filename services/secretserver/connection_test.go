@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"strings"
@@ -224,4 +225,23 @@ func TestServerWithoutTheExternalVaultAPI(t *testing.T) {
 	}
 	_, err = c.LinkSettings(context.Background(), 1, "us-east-1")
 	wantMessage(t, err, "404")
+}
+
+// The client holds the password and token; no formatting of it may show them (fmt reads
+// unexported fields by reflection, where Secret's own methods are not called).
+func TestFormattingTheClientShowsNoSecret(t *testing.T) {
+	const planted = "Planted-Passw0rd-For-Format-Test"
+	c, err := secretserver.New(wizard.SSConnection{URL: "https://secrets.example.com/SecretServer", Username: "admin",
+		Password: wizard.NewSecret(planted), Token: wizard.NewSecret(planted + "-token")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(verb, c); strings.Contains(out, planted) {
+			t.Errorf("%s of the client shows the password: %s", verb, out)
+		}
+		if out := fmt.Sprintf(verb, *c); strings.Contains(out, planted) {
+			t.Errorf("%s of the client value shows the password: %s", verb, out)
+		}
+	}
 }
