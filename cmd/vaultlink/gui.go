@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/internal/winprof"
 	"github.com/vaultlink/vaultlink/services/audit"
 	vaws "github.com/vaultlink/vaultlink/services/aws"
 	"github.com/vaultlink/vaultlink/services/stack"
@@ -64,6 +65,9 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closeFn()
+	// Hidden: VAULTLINK_PROFILE_DIR makes the window record when its first frame is shown and,
+	// when it closes or a tour ends, a heap profile (make bench; docs/performance.md).
+	prof := winprof.Attach(a, w)
 	if *tour != "" {
 		go func() {
 			code := 0
@@ -71,6 +75,7 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stderr, "vaultlink tour:", err)
 				code = 1
 			}
+			prof.Write()
 			fyne.Do(a.Quit)
 			// Quit normally ends ShowAndRun at once. The GL driver has been seen to stay in its
 			// event loop after a programmatic Quit under Xvfb; a screenshot run must not hang.
@@ -81,6 +86,7 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 	w.ShowAndRun()
+	prof.Write()
 	return 0
 }
 
