@@ -45,9 +45,8 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	}
 
 	a := app.NewWithID(appID)
-	icon := fyne.NewStaticResource("vaultlink.png", assets.Icon)
-	a.SetIcon(icon)
-	ui.SetIcon(icon)
+	a.SetIcon(fyne.NewStaticResource("vaultlink.png", assets.Icon))
+	ui.SetIcon(fyne.NewStaticResource("vaultlink-header.png", assets.HeaderIcon))
 	w := a.NewWindow("VaultLink")
 	w.Resize(fyne.NewSize(1180, 780))
 
