@@ -458,7 +458,9 @@ func benchPropagation() error {
 	n := 0
 	for _, line := range strings.Split(out, "\n") {
 		if m := re.FindStringSubmatch(line); m != nil {
-			fmt.Fprintf(tw, "%s\t%s ms\t%s ms\n", m[1], m[3], m[2])
+			med, _ := strconv.ParseFloat(m[3], 64)
+			hi, _ := strconv.ParseFloat(m[2], 64)
+			fmt.Fprintf(tw, "%s\t%.0f ms\t%.0f ms\n", m[1], med, hi)
 			n++
 		}
 	}
