@@ -51,7 +51,7 @@ package-check: package
 # Speed and memory, each next to a peer (bench/main.go): `apply --live` against moto beside a
 # boto3 script, practice apply, the Go benchmarks, the new-key wait's overshoot, and the window
 # against an empty Fyne window built with the same GUI_FLAGS (so no second cgo build). About
-# 8 minutes. Timings are not tests: not part of make test. BENCH_FLAGS=-runs 9 for more runs;
+# 5 minutes. Timings are not tests: not part of make test. BENCH_FLAGS=-runs 9 for more runs;
 # VAULTLINK_BENCH_KEEP=DIR keeps the heap profiles and the apply's audit log.
 bench: build
 	go build $(GUI_FLAGS) -o build/emptywindow ./bench/emptywindow

@@ -529,10 +529,6 @@ func window(bin string, idle bool, args ...string) (winSample, error) {
 	}
 	select {
 	case err := <-done:
-		if err != nil && idle {
-			// Killed by the signal before the hook was installed would show here.
-			return ws, fmt.Errorf("%s: %v\n%s", bin, err, tail(out.String()))
-		}
 		if err != nil {
 			return ws, fmt.Errorf("%s: %v\n%s", bin, err, tail(out.String()))
 		}
