@@ -64,8 +64,16 @@ package: build
 package-check: package
 	VAULTLINK_DIST=$(CURDIR)/dist go test -tags ci -count=1 -run '^TestPackages$$' -v ./cmd/vaultlink
 
-bench:
-	VAULTLINK_MOTO_SERVER=$$(.ci/moto) .ci/with-keyring go test -tags ci -run '^$$' -bench . -benchmem ./...
+# Speed and memory, each next to a peer (bench/main.go): `apply --live` against moto beside a
+# boto3 script, practice apply, the Go benchmarks, the new-key wait's overshoot, and the window
+# against an empty Fyne window built with the same GUI_FLAGS (so no second cgo build). About
+# 5 minutes. Timings are not tests: not part of make test. BENCH_FLAGS=-runs 9 for more runs;
+# VAULTLINK_BENCH_KEEP=DIR keeps the heap profiles and the apply's audit log.
+bench: build
+	go build $(GUI_FLAGS) -o build/emptywindow ./bench/emptywindow
+	go build -o build/bench ./bench
+	moto=$$(.ci/moto) && VAULTLINK_MOTO_SERVER=$$moto .ci/with-keyring xvfb-run -a -s '-screen 0 1280x900x24' \
+	  build/bench -moto $$moto $(BENCH_FLAGS)
 
 clean:
 	rm -rf build dist

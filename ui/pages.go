@@ -135,7 +135,7 @@ func (u *UI) ShowCheck(moduleID string) {
 		heading("Knowledge check"),
 		para(m.Check.Question),
 		p.radio,
-		container.NewHBox(p.submit, widget.NewLabelWithStyle("Keys 1–4 choose an answer; Enter checks it.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})),
+		container.NewHBox(p.submit, widget.NewLabel("Keys 1–4 choose an answer; Enter checks it.")),
 		p.feedback,
 		container.NewHBox(p.next),
 	)

@@ -560,3 +560,50 @@ func TestPracticeWelcomeMentionsAnAWSProfileFromTheEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowKeepsToThreeTextStyles: Fyne loads each text style's font with its own copies of
+// the emoji and fallback fonts (about 8 MB of heap per style), so the window uses regular, bold
+// and monospace only (docs/performance.md). Every kind of page is rendered and its text checked.
+func TestWindowKeepsToThreeTextStyles(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	allowed := []fyne.TextStyle{{}, {Bold: true}, {Monospace: true}}
+	seen := map[fyne.TextStyle]string{}
+	look := func(page string) {
+		uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+			if x, ok := o.(*canvas.Text); ok && x.Text != "" {
+				if _, dup := seen[x.TextStyle]; !dup {
+					seen[x.TextStyle] = page + ": " + x.Text
+				}
+			}
+		})
+	}
+	look("welcome")
+	u.ShowConnections()
+	u.WaitIdle()
+	look("connections")
+	m1 := u.Session().Guide().Modules[0]
+	for _, st := range m1.Steps {
+		ref := wizard.StepRef{Module: m1.ID, Step: st.ID}
+		u.ShowStep(ref)
+		look("preview of " + ref.String())
+		u.RunStep(ref)
+		u.WaitIdle()
+		look("result of " + ref.String())
+	}
+	u.ShowCheck(m1.ID)
+	look("knowledge check")
+	u.Answer(option(m1, false))
+	u.WaitIdle()
+	look("wrong answer")
+	u.ShowComplete()
+	look("summary")
+	for style, where := range seen {
+		if !slices.Contains(allowed, style) {
+			t.Errorf("text style %+v (first on %s) loads another set of fonts", style, where)
+		}
+	}
+	if _, ok := seen[fyne.TextStyle{Monospace: true}]; !ok {
+		t.Error("no monospace text seen: the walk missed the step results")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/internal/winprof"
 	"github.com/vaultlink/vaultlink/services/audit"
 	vaws "github.com/vaultlink/vaultlink/services/aws"
 	"github.com/vaultlink/vaultlink/services/sandbox"
@@ -55,9 +56,8 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	}
 
 	a := app.NewWithID(appID)
-	icon := fyne.NewStaticResource("vaultlink.png", assets.Icon)
-	a.SetIcon(icon)
-	ui.SetIcon(icon)
+	a.SetIcon(fyne.NewStaticResource("vaultlink.png", assets.Icon))
+	ui.SetIcon(fyne.NewStaticResource("vaultlink-header.png", assets.HeaderIcon))
 	w := a.NewWindow("VaultLink")
 	w.Resize(fyne.NewSize(1180, 780))
 
@@ -75,13 +75,18 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closeFn()
+	// Hidden: VAULTLINK_PROFILE_DIR makes the window record when its first frame is shown and,
+	// when it closes or a tour ends, a heap profile (make bench; docs/performance.md).
+	prof := winprof.Attach(a, w)
 	if *tour != "" {
 		// The walk's status is the command's: window-check must see a failed walk fail.
-		status := startTour(a, u, w, *tour, closeFn, stderr)
+		status := startTour(a, u, w, *tour, prof.Write, closeFn, stderr)
 		w.ShowAndRun()
+		prof.Write()
 		return status()
 	}
 	w.ShowAndRun()
+	prof.Write()
 	return 0
 }
 

@@ -15,6 +15,6 @@ import (
 // `vaultlink --tour DIR` is refused as an unknown flag.
 func tourFlag(*flag.FlagSet) *string { return new(string) }
 
-func startTour(fyne.App, *ui.UI, fyne.Window, string, func(), io.Writer) func() int {
+func startTour(fyne.App, *ui.UI, fyne.Window, string, func(), func(), io.Writer) func() int {
 	panic("vaultlink: this build has no tour (build with -tags tour)")
 }

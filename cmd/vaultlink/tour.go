@@ -34,7 +34,7 @@ func tourFlag(fs *flag.FlagSet) *string {
 
 // startTour walks the window in the background and quits the app when done. The returned
 // function, called after ShowAndRun returns, gives the walk's exit status.
-func startTour(a fyne.App, u *ui.UI, w fyne.Window, dir string, closeFn func(), stderr io.Writer) func() int {
+func startTour(a fyne.App, u *ui.UI, w fyne.Window, dir string, afterWalk, closeFn func(), stderr io.Writer) func() int {
 	done := make(chan int, 1)
 	go func() {
 		code := 0
@@ -42,6 +42,7 @@ func startTour(a fyne.App, u *ui.UI, w fyne.Window, dir string, closeFn func(), 
 			fmt.Fprintln(stderr, "vaultlink tour:", err)
 			code = 1
 		}
+		afterWalk()
 		done <- code // before Quit, so it is there when ShowAndRun returns
 		fyne.Do(a.Quit)
 		// Quit normally ends ShowAndRun at once. The GL driver has been seen to stay in its

@@ -60,6 +60,7 @@ type Client struct {
 	sts     *sts.Client
 	sm      *secretsmanager.Client
 	sleep   func(context.Context, time.Duration) error
+	backoff Backoff
 	partion string
 
 	// account is the caller's account id, learned from the first identity check: the
@@ -106,7 +107,7 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	return &Client{
 		cfg: cfg, conf: c,
 		iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg),
-		sleep: sleepCtx, partion: partitionOf(cfg.Region),
+		sleep: sleepCtx, backoff: KeyBackoff, partion: partitionOf(cfg.Region),
 	}, nil
 }
 
@@ -460,7 +461,8 @@ func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error)
 
 // WaitForKey waits, within KeyWait in all, until the new key works: first
 // sts:GetCallerIdentity (the key is known), then secretsmanager:ListSecrets (its permissions
-// have propagated too). It backs off 1, 2, 4, 8, 10, 10 … s and retries only the errors
+// have propagated too). Each probe is tried at once and then on the KeyBackoff schedule
+// (short, growing, capped pauses with jitter; see Backoff), retrying only the errors
 // propagation causes; anything else is reported at once.
 func (c *Client) WaitForKey(ctx context.Context, key wizard.AccessKey, progress func(string)) (wizard.Identity, error) {
 	cfg := c.cfg.Copy()
@@ -491,25 +493,43 @@ func (c *Client) WaitForKey(ctx context.Context, key wizard.AccessKey, progress 
 	return id, nil
 }
 
-// poll calls try until it succeeds, fails with an error not in retry, or ctx ends.
+// progressEvery spaces the wait's progress messages: the schedule tries about once a second,
+// and a line per try would flood the activity log.
+const progressEvery = 2 * time.Second
+
+// poll calls try until it succeeds, fails with an error not in retry, or ctx ends (KeyWait
+// bounds it), pausing before each try as c.backoff says (not at all before the first).
 func (c *Client) poll(ctx context.Context, progress func(string), waiting string, retry []string, try func() error) error {
-	delay, start := time.Second, time.Now()
+	start := time.Now()
+	var reported time.Time
+	// stopped explains why the wait ended early: the KeyWait deadline or a Cancel.
+	stopped := func() error {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%s after %s: check the key and the group's policies in the IAM console, then run this step again: %w", waiting, c.conf.KeyWait, c.friendly(ctx.Err()))
+		}
+		return fmt.Errorf("stopped waiting: %w", ctx.Err())
+	}
 	for attempt := 1; ; attempt++ {
+		if pause := c.backoff.Pause(attempt); pause > 0 {
+			if c.sleep(ctx, pause) != nil {
+				return stopped()
+			}
+		}
 		err := try()
 		if err == nil {
 			return nil
 		}
+		if ctx.Err() != nil {
+			// The deadline or a Cancel ended the call itself, not AWS.
+			return stopped()
+		}
 		if !isCode(err, retry...) {
 			return c.friendly(err)
 		}
-		progress(fmt.Sprintf("%s (attempt %d, %s so far; usually under 10 seconds)", waiting, attempt, time.Since(start).Round(time.Second)))
-		if err := c.sleep(ctx, delay); err != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%s after %s: check the key and the group's policies in the IAM console, then run this step again: %w", waiting, c.conf.KeyWait, c.friendly(err))
-			}
-			return fmt.Errorf("stopped waiting: %w", err)
+		if now := time.Now(); reported.IsZero() || now.Sub(reported) >= progressEvery {
+			reported = now
+			progress(fmt.Sprintf("%s (attempt %d, %s so far; usually under 10 seconds)", waiting, attempt, now.Sub(start).Round(time.Second)))
 		}
-		delay = min(delay*2, 10*time.Second)
 	}
 }
 
