@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Command bench is `make bench`: VaultLink's speed and memory, each measured next to a peer.
 //
 //   - apply: `vaultlink apply --live` against a fresh moto_server and the practice Secret
