@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Command bench is `make bench`: VaultLink's speed and memory, each measured next to a peer.
 //
 //   - apply: `vaultlink apply --live` against a fresh moto_server and the practice Secret
@@ -29,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,7 +124,11 @@ func usage(ps *os.ProcessState) (time.Duration, uint64) {
 	if !ok {
 		return ps.UserTime() + ps.SystemTime(), 0
 	}
-	return ps.UserTime() + ps.SystemTime(), uint64(ru.Maxrss) * 1024 // Linux reports kB
+	rss := uint64(ru.Maxrss) * 1024 // Linux reports kB
+	if runtime.GOOS == "darwin" {
+		rss = uint64(ru.Maxrss) // macOS reports bytes
+	}
+	return ps.UserTime() + ps.SystemTime(), rss
 }
 
 func tail(s string) string {
