@@ -53,13 +53,13 @@ type Config struct {
 
 // Client implements wizard.IAM and wizard.SecretsManager.
 type Client struct {
-	cfg     aws.Config
-	conf    Config
-	iam     *iam.Client
-	sts     *sts.Client
-	sm      *secretsmanager.Client
-	sleep   func(context.Context, time.Duration) error
-	partion string
+	cfg       aws.Config
+	conf      Config
+	iam       *iam.Client
+	sts       *sts.Client
+	sm        *secretsmanager.Client
+	sleep     func(context.Context, time.Duration) error
+	partition string
 }
 
 // New loads the AWS configuration and builds the clients. It makes no network call.
@@ -100,7 +100,7 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	return &Client{
 		cfg: cfg, conf: c,
 		iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg),
-		sleep: sleepCtx, partion: partitionOf(cfg.Region),
+		sleep: sleepCtx, partition: partitionOf(cfg.Region),
 	}, nil
 }
 
@@ -344,7 +344,7 @@ func (c *Client) AttachedGroupPolicies(ctx context.Context, group string) ([]str
 
 // ManagedPolicyARN is the ARN of an AWS managed policy in this partition.
 func (c *Client) ManagedPolicyARN(name string) string {
-	return "arn:" + c.partion + ":iam::aws:policy/" + name
+	return "arn:" + c.partition + ":iam::aws:policy/" + name
 }
 
 // EnsurePolicy creates the customer managed policy, or adopts an existing one with the same
@@ -362,7 +362,7 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 	if err != nil {
 		return wizard.Entity{}, err
 	}
-	arn := "arn:" + c.partion + ":iam::" + id.Account + ":policy/" + name
+	arn := "arn:" + c.partition + ":iam::" + id.Account + ":policy/" + name
 	owned, err := c.policyOwned(ctx, arn)
 	if err != nil {
 		return wizard.Entity{}, err
