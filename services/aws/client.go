@@ -54,14 +54,14 @@ type Config struct {
 
 // Client implements wizard.IAM and wizard.SecretsManager.
 type Client struct {
-	cfg     aws.Config
-	conf    Config
-	iam     *iam.Client
-	sts     *sts.Client
-	sm      *secretsmanager.Client
-	sleep   func(context.Context, time.Duration) error
-	backoff Backoff
-	partion string
+	cfg       aws.Config
+	conf      Config
+	iam       *iam.Client
+	sts       *sts.Client
+	sm        *secretsmanager.Client
+	sleep     func(context.Context, time.Duration) error
+	backoff   Backoff
+	partition string
 
 	// account is the caller's account id, learned from the first identity check: the
 	// credentials of a client never change, so neither does it.
@@ -107,7 +107,7 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	return &Client{
 		cfg: cfg, conf: c,
 		iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg),
-		sleep: sleepCtx, backoff: KeyBackoff, partion: partitionOf(cfg.Region),
+		sleep: sleepCtx, backoff: KeyBackoff, partition: partitionOf(cfg.Region),
 	}, nil
 }
 
@@ -354,7 +354,7 @@ func (c *Client) AttachedGroupPolicies(ctx context.Context, group string) ([]str
 
 // ManagedPolicyARN is the ARN of an AWS managed policy in this partition.
 func (c *Client) ManagedPolicyARN(name string) string {
-	return "arn:" + c.partion + ":iam::aws:policy/" + name
+	return "arn:" + c.partition + ":iam::aws:policy/" + name
 }
 
 // EnsurePolicy creates the customer managed policy, or adopts an existing one with the same
@@ -429,7 +429,7 @@ func (c *Client) policyARN(ctx context.Context, name string) (string, error) {
 		}
 		account = id.Account
 	}
-	return "arn:" + c.partion + ":iam::" + account + ":policy/" + name, nil
+	return "arn:" + c.partition + ":iam::" + account + ":policy/" + name, nil
 }
 
 // policyOwned says whether the policy carries VaultLink's ownership tag.
