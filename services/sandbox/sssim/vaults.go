@@ -173,7 +173,7 @@ func (s *Server) searchVaults(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.db.Vaults[id])
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, paged(r, out))
+	writeJSON(w, 200, s.paged(r, out))
 }
 
 func (s *Server) getVault(w http.ResponseWriter, r *http.Request) {
@@ -231,7 +231,7 @@ func (s *Server) searchVaultSecrets(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.db.VaultSecrets[id])
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, paged(r, out))
+	writeJSON(w, 200, s.paged(r, out))
 }
 
 func (s *Server) createVaultSecret(w http.ResponseWriter, r *http.Request) {
@@ -314,6 +314,9 @@ func (s *Server) syncVault(ctx context.Context, action string, id int) (pulled, 
 	if v == nil {
 		return nil, nil, false
 	}
+	if s.opts.SilentSync {
+		return nil, s.silentPush(copyV), true
+	}
 	if action == "pull" || action == "sync" {
 		pulled = s.pull(ctx, copyV)
 	}
@@ -325,6 +328,20 @@ func (s *Server) syncVault(ctx context.Context, action string, id int) (pulled, 
 		}
 	}
 	return pulled, pushed, true
+}
+
+// silentPush reports every linked secret as pushed, without pushing anything: what a server
+// whose sync quietly does nothing would answer. Pulls report nothing.
+func (s *Server) silentPush(v vault) []syncResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []syncResult
+	for _, vs := range s.db.VaultSecrets {
+		if vs.ExternalVaultID == v.ID && vs.Active && vs.LinkedSecretID != 0 {
+			out = append(out, syncResult{ExternalVaultID: v.ID, ExternalVaultSecretID: vs.ID, Name: vs.Name, Success: true})
+		}
+	}
+	return out
 }
 
 func (s *Server) pull(ctx context.Context, v vault) []syncResult {
