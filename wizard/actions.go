@@ -17,6 +17,8 @@ type action struct {
 	// external-vault API: the click path, then confirm verifies what can be verified.
 	manual  func(r *run) ManualStep
 	confirm func(ctx context.Context, r *run) (StepRecord, error)
+	// prepare, when set, records what confirm compares against when the guided step is shown.
+	prepare func(ctx context.Context, r *run) error
 }
 
 // run is the context one action invocation works in.
@@ -131,7 +133,7 @@ var actions = map[string]action{
 	"iam.ensure-policy":         {preview: previewEnsurePolicy, run: runEnsurePolicy},
 	"iam.attach-custom-policy":  {preview: previewAttachCustom, run: runAttachCustom},
 	"ss.list-vaults":            {preview: previewListVaults, run: runListVaults, manual: manualListVaults, confirm: confirmByAdmin("The vault is in the External Vaults list")},
-	"ss.sync":                   {preview: previewSync, run: runSync, manual: manualSync, confirm: confirmSync},
+	"ss.sync":                   {preview: previewSync, run: runSync, manual: manualSync, confirm: confirmSync, prepare: prepareManualSync},
 }
 
 // ---- Module 1 ----
@@ -420,11 +422,8 @@ func runFindTemplate(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	api := "no"
-	if info.ExternalVaultAPI {
-		api = "yes"
-	}
-	kv := map[string]string{outTemplateID: strconv.Itoa(t.ID), outFolderID: strconv.Itoa(folder.ID), outVaultAPI: api, outSSURL: info.URL}
+	r.s.noteConnected(ss, info)
+	kv := map[string]string{outTemplateID: strconv.Itoa(t.ID), outFolderID: strconv.Itoa(folder.ID)}
 	var names []string
 	for k, f := range fields {
 		kv[k] = strconv.Itoa(f.ID) + ":" + f.Slug
@@ -441,7 +440,9 @@ func runFindTemplate(ctx context.Context, r *run) (StepRecord, error) {
 			{"Signed in as", info.User},
 			{"Template fields used", strings.Join(names, ", ")},
 			{"Folder", orDefault(folder.Path, "default")},
-			{"External-vault API", map[string]string{"yes": "found in the server's API description", "no": "not offered: modules 3 and 6 are guided steps in the web console"}[api]},
+			{"Secret Server version", orDefault(info.Version, "unknown")},
+			{"Module 3 (vault link)", modeText(info.Capabilities.Module3)},
+			{"Module 6 (sync)", modeText(info.Capabilities.Module6)},
 		},
 	}, nil
 }
@@ -572,7 +573,7 @@ func runCheckConnection(ctx context.Context, r *run) (StepRecord, error) {
 	}
 	return StepRecord{
 		Summary: "Connected",
-		Facts:   []Fact{{"Connection", "● Connected"}, {"Vaults available", strings.Join(vaults, ", ")}, {"Enabled (push)", r.set("enabled")}},
+		Facts:   append([]Fact{{"Connection", "● Connected"}, {"Vaults available", strings.Join(vaults, ", ")}, {"Enabled (push)", r.set("enabled")}}, r.apiFacts(APIOpLinkSettings)...),
 	}, nil
 }
 
@@ -659,10 +660,10 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 	}
 	return StepRecord{
 		Summary: adoptedOr(created, "External vault link created", "External vault link already existed and was adopted"),
-		Facts: []Fact{
+		Facts: append([]Fact{
 			{"Vault", got.Name}, {"Display name", got.DisplayName}, {"Region", got.Region},
 			{"Type", "AWS Secrets Manager"}, {"Enabled", strconv.FormatBool(got.Active)}, {"Vault id", strconv.Itoa(got.ID)},
-		},
+		}, r.apiFacts(APIOpVaultsCreate, APIOpVaultsSearch)...),
 	}, nil
 }
 
@@ -832,27 +833,6 @@ func previewListVaults(r *run) []string {
 	return []string{"list the external vaults Secret Server knows and find the one linked in module 3"}
 }
 
-func runListVaults(ctx context.Context, r *run) (StepRecord, error) {
-	id, err := r.needInt(outVaultID, "Create the vault link (module 3)")
-	if err != nil {
-		return StepRecord{}, err
-	}
-	vaults, err := r.svc().SecretServer.Vaults(ctx)
-	if err != nil {
-		return StepRecord{}, err
-	}
-	var names []string
-	found := false
-	for _, v := range vaults {
-		names = append(names, fmt.Sprintf("%s (%s)", v.DisplayName, v.Region))
-		found = found || v.ID == id
-	}
-	if !found {
-		return StepRecord{}, fmt.Errorf("the vault link of module 3 (id %d) is not in Secret Server's list: run module 3 again", id)
-	}
-	return StepRecord{Summary: fmt.Sprintf("%d external vault(s) listed, including the module 3 link", len(vaults)), Facts: []Fact{{"External vaults", strings.Join(names, ", ")}}}, nil
-}
-
 func previewSync(r *run) []string {
 	ops := strings.Split(r.set("operations"), ",")
 	lines := []string{}
@@ -862,100 +842,17 @@ func previewSync(r *run) []string {
 	for _, op := range ops {
 		lines = append(lines, strings.ToUpper(op[:1])+op[1:]+": run it on the module 3 vault and list the outcome per secret")
 	}
-	return append(lines, "confirm on both sides: the pushed secret exists in AWS, the pulled secrets exist in Secret Server")
-}
-
-func runSync(ctx context.Context, r *run) (StepRecord, error) {
-	ss := r.svc().SecretServer
-	vaultID, err := r.needInt(outVaultID, "Create the vault link (module 3)")
-	if err != nil {
-		return StepRecord{}, err
-	}
-	ops := strings.Split(r.set("operations"), ",")
-	pushing := slices.Contains(ops, "push") || slices.Contains(ops, "sync")
-	remote := r.set("remote_name")
-	if pushing {
-		sec, err := ss.FindSecretByName(ctx, r.set("push_secret"))
-		if err != nil {
-			return StepRecord{}, err
-		}
-		if sec == nil {
-			return StepRecord{}, fmt.Errorf("there is no Secret Server secret named %q to push: enter the name of an existing secret, or choose pull only", r.set("push_secret"))
-		}
-		if _, err := ss.EnsureVaultSecret(ctx, vaultID, sec.ID, remote); err != nil {
-			return StepRecord{}, err
-		}
-	}
-	rec := StepRecord{}
-	var failed []string
-	for _, op := range ops {
-		r.progress(strings.ToUpper(op[:1]) + op[1:] + " running")
-		rep, err := ss.Sync(ctx, op, vaultID)
-		if err != nil {
-			return rec, err
-		}
-		for _, it := range rep.Items {
-			it.Action = rep.Action
-			rec.Sync = append(rec.Sync, it)
-			if !it.OK {
-				failed = append(failed, fmt.Sprintf("%s %s: %s", it.Direction, it.Name, it.Reason))
-			}
-		}
-	}
-	if len(failed) > 0 {
-		return rec, fmt.Errorf("%d secret(s) did not sync: %s", len(failed), strings.Join(failed, "; "))
-	}
-	// Verify on both sides.
-	if pushing {
-		names, err := r.svc().SecretsManager.SecretNames(ctx)
-		if err != nil {
-			return rec, err
-		}
-		if !slices.Contains(names, remote) {
-			return rec, fmt.Errorf("verify: %q is not in AWS Secrets Manager after the push", remote)
-		}
-		rec.Facts = append(rec.Facts, Fact{"In AWS", remote})
-	}
-	if slices.Contains(ops, "pull") || slices.Contains(ops, "sync") {
-		vs, err := ss.VaultSecrets(ctx, vaultID)
-		if err != nil {
-			return rec, err
-		}
-		var names []string
-		for _, v := range vs {
-			names = append(names, v.Name)
-		}
-		rec.Facts = append(rec.Facts, Fact{"External secrets in Secret Server", strings.Join(names, ", ")})
-	}
-	rec.Summary = fmt.Sprintf("%d secret transfer(s), none failed", len(rec.Sync))
-	return rec, nil
+	return append(lines, "verify on both sides: AWS shows a new version of the pushed secret, Secret Server lists every secret it pulled")
 }
 
 // ---- Guided manual fallback (servers without the external-vault API) ----
 
-// vaultAPI says whether the server documents the external-vault operations, probing once.
-func (r *run) vaultAPI(ctx context.Context) (bool, error) {
-	switch r.out(outVaultAPI) {
-	case "yes":
-		return true, nil
-	case "no":
-		return false, nil
-	}
-	info, err := r.svc().SecretServer.Connect(ctx)
-	if err != nil {
-		return false, err
-	}
-	v := "no"
-	if info.ExternalVaultAPI {
-		v = "yes"
-	}
-	return info.ExternalVaultAPI, r.save(map[string]string{outVaultAPI: v, outSSURL: info.URL})
-}
-
-const noVaultAPI = "This Secret Server does not offer the external-vault operations in its API (its swagger.json lists none), so this step is done in its web console."
+// guidedDefault is why a step is guided when no report says more (Run replaces it with the
+// module's reason).
+const guidedDefault = "This Secret Server's API cannot do this step, so it is done in its web console."
 
 func (r *run) manualStep(clicks []string, checks string) ManualStep {
-	return ManualStep{Why: noVaultAPI, Clicks: clicks, OpenURL: r.out(outSSURL), Checks: checks}
+	return ManualStep{Why: guidedDefault, Clicks: clicks, OpenURL: r.out(outSSURL), Checks: checks}
 }
 
 func manualConnection(r *run) ManualStep {
@@ -1031,15 +928,7 @@ func confirmSync(ctx context.Context, r *run) (StepRecord, error) {
 	ops := strings.Split(r.set("operations"), ",")
 	rec := StepRecord{Summary: "Sync done in Secret Server (confirmed by you)"}
 	if slices.Contains(ops, "push") || slices.Contains(ops, "sync") {
-		names, err := r.svc().SecretsManager.SecretNames(ctx)
-		if err != nil {
-			return StepRecord{}, err
-		}
-		if !slices.Contains(names, r.set("remote_name")) {
-			return StepRecord{}, fmt.Errorf("%q is not in AWS Secrets Manager yet: check that the push finished in Secret Server (the vault's secret log shows why it did not)", r.set("remote_name"))
-		}
-		rec.Summary = "Push verified in AWS; sync confirmed by you"
-		rec.Facts = append(rec.Facts, Fact{"In AWS", r.set("remote_name")})
+		return confirmManualPush(ctx, r, rec)
 	}
 	return rec, nil
 }

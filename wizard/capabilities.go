@@ -106,3 +106,15 @@ type APIMapKeeper interface {
 	// Capabilities reports on the map in use.
 	Capabilities() Capabilities
 }
+
+// The external-vault operations VaultLink needs, by the keys the capability report and the
+// API map use.
+const (
+	APIOpLinkSettings       = "vaults.link-settings"
+	APIOpVaultsSearch       = "vaults.search"
+	APIOpVaultsCreate       = "vaults.create"
+	APIOpVaultsDelete       = "vaults.delete"
+	APIOpVaultSecretsSearch = "vault-secrets.search"
+	APIOpVaultSecretsCreate = "vault-secrets.create"
+	APIOpSync               = "vaults.sync"
+)

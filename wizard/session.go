@@ -61,6 +61,8 @@ type Session struct {
 	running   bool
 	listeners []func(Event)
 	shuffle   *rand.Rand
+	// mapClient is the Secret Server client that has been given the kept API map (apimap.go).
+	mapClient SecretServer
 }
 
 // NewSession loads (or starts) the state in store.
@@ -275,9 +277,12 @@ func (s *Session) Preview(ref StepRef) ([]string, error) {
 		return nil, err
 	}
 	act, r := actions[step.Action], s.newRun(ref, nil)
-	if act.manual != nil && s.Output(outVaultAPI) == "no" {
-		m := act.manual(r)
-		return append([]string{"By hand in Secret Server (its API has no external-vault operations):"}, m.Clicks...), nil
+	if act.manual != nil {
+		m, _, _, _ := s.lookup(ref)
+		if caps, ok := s.Capabilities(); ok && !caps.ModeFor(m.Number).Automated {
+			ms := act.manual(r)
+			return append([]string{"By hand in Secret Server (" + caps.ModeFor(m.Number).Reason + "):"}, ms.Clicks...), nil
+		}
 	}
 	return act.preview(r), nil
 }
@@ -306,10 +311,15 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 	var rec StepRecord
 	manual := false
 	if act.manual != nil {
-		// External-vault steps fall back to a guided manual step on a server without the API.
-		var api bool
-		if api, err = r.vaultAPI(ctx); err == nil && !api {
+		// External-vault steps become guided manual steps when the server's API cannot do
+		// what the module needs (apimap.go decides, per module).
+		var mode ModuleMode
+		if mode, err = r.moduleMode(ctx); err == nil && !mode.Automated && act.prepare != nil {
+			err = act.prepare(ctx, r)
+		}
+		if err == nil && !mode.Automated {
 			m := act.manual(r)
+			m.Why = guidedWhy(mode)
 			rec, manual = StepRecord{Summary: "Do this step in Secret Server's web console, then confirm it here", Manual: &m}, true
 		}
 	}
@@ -535,6 +545,10 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	// Secret Server first: the vault link uses the secret, and the secret holds the key. A
 	// server that refuses is reported with the click path, and clean-up goes on.
 	if vaultOwned && vaultID > 0 {
+		// The vault link is deleted with the operation discovered when it was made.
+		if _, err := s.newRun(cleanRef, nil).serverCapabilities(ctx); err != nil {
+			report(fmt.Sprintf("⚠ Secret Server's API could not be checked (%v)", err))
+		}
 		if err := s.svc.SecretServer.DeleteVault(ctx, vaultID); err != nil {
 			report(fmt.Sprintf("⚠ the external vault link (id %d) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", vaultID, err))
 		} else {
@@ -650,16 +664,11 @@ func (s *Session) SwitchSecretServer(ctx context.Context, c SSConnection) (Serve
 	if err != nil {
 		return ServerInfo{}, err
 	}
-	api := "no"
-	if info.ExternalVaultAPI {
-		api = "yes"
-	}
 	s.mu.Lock()
 	s.svc.SecretServer = ss
-	s.state.Outputs[outVaultAPI] = api
-	s.state.Outputs[outSSURL] = info.URL
-	err = s.saveLocked()
 	s.mu.Unlock()
+	s.noteConnected(ss, info)
+	err = s.save()
 	s.emit(StepRef{Module: "secret-server"}, "info", "Signed in to Secret Server "+info.URL+" as "+info.User)
 	return info, err
 }
@@ -674,6 +683,7 @@ func (s *Session) CheckSecretServer(ctx context.Context) (ServerInfo, error) {
 		s.emit(StepRef{Module: "secret-server"}, "error", err.Error())
 		return ServerInfo{}, err
 	}
+	s.noteConnected(ss, info)
 	s.emit(StepRef{Module: "secret-server"}, "info", "Signed in to Secret Server "+info.URL+" as "+info.User)
-	return info, nil
+	return info, s.save()
 }

@@ -342,13 +342,14 @@ func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
 	pass(&g.Modules[0])
 	runModule(t, s, "ss-secret")
 	pass(&g.Modules[1])
-	if rec := s.StepRecord(wizard.StepRef{Module: "ss-secret", Step: "choose-template"}); !strings.Contains(fmt.Sprint(rec.Facts), "not offered") {
+	if rec := s.StepRecord(wizard.StepRef{Module: "ss-secret", Step: "choose-template"}); !strings.Contains(fmt.Sprint(rec.Facts), "guided in the web console") {
 		t.Fatalf("module 2 must report the missing API: %v", rec.Facts)
 	}
 
 	open := wizard.StepRef{Module: "vault-link", Step: "open-link"}
 	rec, err := s.Run(ctx, open)
-	if err != nil || rec.Status != wizard.StepManual || rec.Manual == nil || !strings.Contains(strings.Join(rec.Manual.Clicks, " "), "AWS Secret Manager") || rec.Manual.OpenURL == "" {
+	if err != nil || rec.Status != wizard.StepManual || rec.Manual == nil || !strings.Contains(strings.Join(rec.Manual.Clicks, " "), "AWS Secret Manager") || rec.Manual.OpenURL == "" ||
+		!strings.Contains(rec.Manual.Why, "has no operation to check the AWS connection") {
 		t.Fatalf("module 3 must become a guided step with the guide's click path: %+v %v", rec, err)
 	}
 	if _, err := s.Run(ctx, wizard.StepRef{Module: "vault-link", Step: "create-link"}); !errors.Is(err, wizard.ErrLocked) {

@@ -36,6 +36,7 @@ type common struct {
 	ssOTP      string
 	remember   bool
 	noVaultAPI bool
+	server     serverFlags
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -55,6 +56,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ssOTP, "ss-otp", "", "live mode: the current one-time code, for a two-factor sign-in")
 	fs.BoolVar(&c.remember, "ss-remember", false, "live mode: keep the Secret Server password (from VAULTLINK_SS_PASSWORD) in the system keyring for next time")
 	fs.BoolVar(&c.noVaultAPI, "practice-without-vault-api", false, "practice mode: simulate a Secret Server without the external-vault API (modules 3 and 6 become guided steps)")
+	c.server.register(fs)
 }
 
 // isPractice: practice unless live was asked for, or live settings were given.
@@ -89,6 +91,9 @@ func (c *common) stackOptions(log *audit.Log) (stack.Options, error) {
 		SSPassword: wizard.NewSecret(os.Getenv("VAULTLINK_SS_PASSWORD")), SSToken: wizard.NewSecret(os.Getenv("VAULTLINK_SS_TOKEN")), Audit: log, KeyWait: c.keyWait}
 	if c.noVaultAPI {
 		o.PracticeSS.NoExternalVaultAPI = true
+	}
+	if err := c.server.apply(&o); err != nil {
+		return o, err
 	}
 	if c.ssCACert != "" {
 		pem, err := os.ReadFile(c.ssCACert)
@@ -196,5 +201,6 @@ func (c *common) openUnattended(cmd, dir, practiceData string, stderr io.Writer)
 		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
 		return nil, 1
 	}
+	c.server.supply(st)
 	return &unattended{ctx: ctx, st: st, close: func() { st.Close(); stop(); log.Close() }}, 0
 }

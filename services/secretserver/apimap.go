@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/vaultlink/vaultlink/wizard"
 )
 
 // APIMap says where a Secret Server keeps the external-vault operations VaultLink needs and
@@ -45,13 +47,13 @@ type Operation struct {
 
 // The operations VaultLink needs, by the names the map uses.
 const (
-	OpLinkSettings       = "vaults.link-settings"
-	OpVaultsSearch       = "vaults.search"
-	OpVaultsCreate       = "vaults.create"
-	OpVaultsDelete       = "vaults.delete"
-	OpVaultSecretsSearch = "vault-secrets.search"
-	OpVaultSecretsCreate = "vault-secrets.create"
-	OpSync               = "vaults.sync"
+	OpLinkSettings       = wizard.APIOpLinkSettings
+	OpVaultsSearch       = wizard.APIOpVaultsSearch
+	OpVaultsCreate       = wizard.APIOpVaultsCreate
+	OpVaultsDelete       = wizard.APIOpVaultsDelete
+	OpVaultSecretsSearch = wizard.APIOpVaultSecretsSearch
+	OpVaultSecretsCreate = wizard.APIOpVaultSecretsCreate
+	OpSync               = wizard.APIOpSync
 )
 
 // opNeeds says what each operation is for, in the admin's words.

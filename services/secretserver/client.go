@@ -190,9 +190,6 @@ type HTTPError struct {
 	Method  string
 }
 
-// expiredMessage is Secret Server's documented answer to a token that has expired.
-const expiredMessage = "Authentication failed or expired token."
-
 func (e *HTTPError) Error() string {
 	switch e.Status {
 	case 401, 403:

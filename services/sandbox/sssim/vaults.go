@@ -434,6 +434,7 @@ func (s *Server) push(ctx context.Context, v vault) []syncResult {
 }
 
 // pushOne writes one value to AWS with exactly the calls the least-privilege policy allows.
+// Every push writes a new version, as a push is what makes AWS current.
 func pushOne(ctx context.Context, sm *secretsmanager.Client, name, value string) string {
 	_, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &name})
 	var nf interface{ ErrorCode() string }
@@ -445,13 +446,6 @@ func pushOne(ctx context.Context, sm *secretsmanager.Client, name, value string)
 	}
 	if err != nil {
 		return awsReason(err)
-	}
-	cur, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name, VersionStage: aws.String("AWSCURRENT")})
-	if err != nil {
-		return awsReason(err)
-	}
-	if aws.ToString(cur.SecretString) == value {
-		return ""
 	}
 	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: &name, SecretString: &value}); err != nil {
 		return awsReason(err)
