@@ -104,7 +104,6 @@ const (
 	outPolicyARN   = "policy_arn"
 	outRegion      = "region"
 	outManagedARN  = "managed_policy_arn"
-	outVaultAPI    = "ss_external_vault_api"
 	outSSURL       = "ss_url"
 )
 

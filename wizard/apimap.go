@@ -21,11 +21,7 @@ const (
 // serverOutputs are the outputs that record what Connect found.
 func serverOutputs(info ServerInfo) map[string]string {
 	caps, _ := json.Marshal(info.Capabilities)
-	api := "no"
-	if info.ExternalVaultAPI {
-		api = "yes"
-	}
-	kv := map[string]string{outVaultAPI: api, outSSURL: info.URL, outCapabilities: string(caps)}
+	kv := map[string]string{outSSURL: info.URL, outCapabilities: string(caps)}
 	if len(info.APIMap) > 0 {
 		kv[outAPIMap] = string(info.APIMap)
 	}
@@ -124,7 +120,7 @@ func (r *run) apiFacts(keys ...string) []Fact {
 	var facts []Fact
 	for _, k := range keys {
 		if op, found := caps.Operation(k); found && op.Found {
-			facts = append(facts, Fact{"Secret Server API (" + op.Need + ")", op.Describe()})
+			facts = append(facts, Fact{"Secret Server API", op.Need + ": " + op.Describe()})
 		}
 	}
 	return facts

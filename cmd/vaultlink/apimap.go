@@ -23,6 +23,11 @@ type serverFlags struct {
 
 func (f *serverFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.apiMapFile, "ss-api-map", "", "a Secret Server API map (JSON, see docs/secret-server-api.md) to use instead of discovering the external-vault operations")
+	f.registerPractice(fs)
+}
+
+// registerPractice registers the practice server's flags only (`vaultlink sandbox`).
+func (f *serverFlags) registerPractice(fs *flag.FlagSet) {
 	fs.StringVar(&f.practiceDialect, "practice-dialect", "", "practice mode: how the practice Secret Server names its external-vault API: service, links, incomplete or api-11.2 (default: the original practice shape)")
 	fs.BoolVar(&f.practiceSilent, "practice-silent-sync", false, "practice mode: a Secret Server whose Push, Pull and Sync answer OK but move nothing")
 	fs.IntVar(&f.practicePageSize, "practice-page-size", 0, "practice mode: at most this many records per page in the practice Secret Server's lists")

@@ -148,14 +148,21 @@ func (m *APIMap) mode(needs []string) wizard.ModuleMode {
 	if m.SwaggerError != "" && m.Source != "supplied" {
 		return wizard.ModuleMode{Reason: m.SwaggerError + ": VaultLink cannot tell whether this server offers the external-vault operations, so this module is guided (you can supply an API map with --ss-api-map)"}
 	}
-	var missing []string
+	var absent, unusable []string
 	for _, k := range needs {
-		if !m.usable(k) {
-			missing = append(missing, opNeeds[k]+" ("+m.Missing[k]+")")
+		switch {
+		case m.usable(k):
+		case m.Missing[k] == absentReason(k):
+			absent = append(absent, opNeeds[k])
+		default:
+			unusable = append(unusable, opNeeds[k]+": "+m.Missing[k])
 		}
 	}
-	if len(missing) > 0 {
-		return wizard.ModuleMode{Reason: "the server's API cannot " + strings.Join(missing, "; ")}
+	if len(absent) > 0 {
+		unusable = append([]string{"the server's swagger.json has no operation to " + strings.Join(absent, ", ")}, unusable...)
+	}
+	if len(unusable) > 0 {
+		return wizard.ModuleMode{Reason: strings.Join(unusable, "; ")}
 	}
 	how := "discovered in the server's swagger.json"
 	if m.Source == "supplied" {

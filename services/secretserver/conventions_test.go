@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -133,4 +134,25 @@ func TestAPIMapRoundTripsAndAVersionChangeMakesItStale(t *testing.T) {
 	if ok, err := upgraded.UseAPIMap(ctx, info.APIMap); ok || err != nil {
 		t.Fatalf("a map made for another server version must be rediscovered: %v %v", ok, err)
 	}
+}
+
+// The format documented for admins must be one the validation accepts, and must drive the
+// practice server it was written for.
+func TestDocumentedAPIMapExampleIsValid(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/secret-server-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/secret-server-api.md has no JSON example")
+	}
+	m, err := secretserver.ParseAPIMap([]byte(example))
+	if err != nil {
+		t.Fatalf("the documented example is refused: %v", err)
+	}
+	sb, c := practiceWith(t, sssim.Options{PageSize: 1})
+	c.SupplyAPIMap(m)
+	vaultRoundTrip(t, sb, c)
 }

@@ -75,6 +75,11 @@ func classify(e endpoint) (string, int) {
 	return "", 0
 }
 
+// absentReason is why an operation is missing when the document has none like it.
+func absentReason(key string) string {
+	return "the server's swagger.json has no operation to " + opNeeds[key]
+}
+
 // spec is one VaultLink field and the names a server might give it, most likely first.
 type spec struct {
 	field string
@@ -189,7 +194,7 @@ func discover(doc *swaggerDoc, base, version string) *APIMap {
 	for _, key := range opOrder {
 		e, ok := best[key]
 		if !ok {
-			d.m.Missing[key] = "the server's swagger.json has no operation to " + opNeeds[key]
+			d.m.Missing[key] = absentReason(key)
 			continue
 		}
 		op := &Operation{Method: e.Method, Path: doc.requestPath(e.Path), OperationID: e.Op.OperationID,
