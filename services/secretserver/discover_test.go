@@ -2,6 +2,7 @@ package secretserver_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -111,3 +112,41 @@ func TestUnreadableSwaggerIsReportedAsSuchNotAsNoAPI(t *testing.T) {
 }
 
 var _ = wizard.Capabilities{}
+
+// A property the server requires and VaultLink has no value for makes the operation not
+// automatable, and the report names the property.
+func TestServerRequiredPropertyWithoutAValueIsNamed(t *testing.T) {
+	s := startSS(t, sssim.Options{Dialect: sssim.DialectService})
+	c, _ := secretserver.New(practiceLogin(s.URL()))
+	raw, err := c.SwaggerDocument(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	json.Unmarshal(raw, &doc)
+	defs := doc["definitions"].(map[string]any)
+	found := false
+	for name, d := range defs {
+		if strings.HasSuffix(name, "ExternalVaultCreateArgs") {
+			def := d.(map[string]any)
+			def["properties"].(map[string]any)["tenantPartitionKey"] = map[string]any{"type": "string"}
+			def["required"] = append(def["required"].([]any), "tenantPartitionKey")
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no create definition to change")
+	}
+	url := interposed(t, map[string]struct {
+		status int
+		body   any
+	}{"GET /Documents/restapi/TokenAuth/swagger.json": {200, doc}})
+	c2, _ := secretserver.New(practiceLogin(url))
+	info, err := c2.Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Capabilities.Module3.Automated || !strings.Contains(info.Capabilities.Module3.Reason, `requires the property "tenantPartitionKey"`) {
+		t.Fatalf("module 3: %+v", info.Capabilities.Module3)
+	}
+}
