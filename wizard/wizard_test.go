@@ -385,11 +385,13 @@ func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	sync := wizard.StepRef{Module: "sync", Step: "run-sync"}
+	// The secret is already in AWS from an earlier push: only a newer version counts.
+	st.Sandbox.AWS.SeedSecret(s.Setting("region"), s.Setting("remote_name"), "an older value")
 	if rec, err := s.Run(ctx, sync); err != nil || rec.Status != wizard.StepManual {
 		t.Fatalf("%+v %v", rec, err)
 	}
-	// Confirming before the push happened is caught: the secret is not in AWS.
-	if _, err := s.ConfirmManual(ctx, sync); err == nil || !strings.Contains(err.Error(), "is not in AWS Secrets Manager yet") {
+	// Confirming before the push happened is caught: AWS has no newer version.
+	if _, err := s.ConfirmManual(ctx, sync); err == nil || !strings.Contains(err.Error(), "AWS shows no new version") {
 		t.Fatalf("an unverified push must not be recorded: %v", err)
 	}
 	if s.StepRecord(sync).Status != wizard.StepManual {
