@@ -64,10 +64,16 @@ func TestOn112ShapedServerModules3And6AreGuided(t *testing.T) {
 	}
 	wantAll(t, "apply output", out+errOut, "module 3", "Do it in Secret Server", "has no operation to check the AWS connection")
 	var dout, derr bytes.Buffer
-	if code := run([]string{"doctor", "--practice", "--practice-dialect", "api-11.2"}, &dout, &derr); code != 0 {
+	saved := filepath.Join(t.TempDir(), "swagger.json")
+	if code := run([]string{"doctor", "--practice", "--practice-dialect", "api-11.2", "--save-swagger", saved}, &dout, &derr); code != 0 {
 		t.Fatalf("doctor exited %d\n%s\n%s", code, dout.String(), derr.String())
 	}
-	wantAll(t, "doctor output", dout.String(), "version 11.2.2 (practice)", "Module 3: guided", "Module 6: guided", "✗ run Push, Pull or Sync")
+	wantAll(t, "doctor output", dout.String(), "version 11.2.2 (practice)", "Module 3: guided", "Module 6: guided", "✗ run Push, Pull or Sync",
+		"✓ swagger.json: saved to "+saved)
+	doc, err := os.ReadFile(saved)
+	if err != nil || !json.Valid(doc) || !strings.Contains(string(doc), "DevOpsSecretsVaultService_Search") {
+		t.Fatalf("the saved document must be the server's swagger.json: %v", err)
+	}
 }
 
 // A server whose sync answers OK but moves nothing fails module 6 with a clear message.
