@@ -165,7 +165,8 @@ func (u *UI) inputWidget(p *stepPage, in wizard.Input) fyne.CanvasObject {
 		p.inputs = append(p.inputs, e)
 		p.suggest = append(p.suggest, func() {
 			var opts []string
-			u.background(func() { opts, _ = u.s.Suggestions(context.Background(), in.Name) }, func() { e.SetOptions(opts) })
+			ctx, end := u.operation()
+			u.background(func() { defer end(); opts, _ = u.s.Suggestions(ctx, in.Name) }, func() { e.SetOptions(opts) })
 		})
 		w = e
 	} else {
@@ -363,7 +364,8 @@ func (u *UI) ConfirmStep(ref wizard.StepRef) {
 	p := u.step
 	p.status.SetText("Checking…")
 	var err error
-	u.background(func() { _, err = u.s.ConfirmManual(context.Background(), ref) }, func() {
+	ctx, end := u.operation()
+	u.background(func() { defer end(); _, err = u.s.ConfirmManual(ctx, ref) }, func() {
 		if err != nil {
 			p.status.SetText("")
 		} else {

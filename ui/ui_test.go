@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/audit"
 	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/stack"
@@ -44,6 +46,13 @@ func createForeignUser(t *testing.T, name string) {
 
 func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	t.Helper()
+	return newWindowWith(t, nil)
+}
+
+// newWindowWith opens the window in practice mode; more, when set, adds to what the window is
+// told about its surroundings.
+func newWindowWith(t *testing.T, more func(st *stack.Stack, info *ui.Info)) (*ui.UI, fyne.Window) {
+	t.Helper()
 	test.NewTempApp(t)
 	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second})
 	if err != nil {
@@ -61,9 +70,46 @@ func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1180, 780))
-	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()})
+	info := ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()}
+	if more != nil {
+		more(st, &info)
+	}
+	u := ui.New(w, s, info)
 	u.WaitIdle() // the welcome page checks the AWS identity in the background
 	return u, w
+}
+
+// The practice welcome page shows how to reach the practice AWS with the AWS CLI, and copies
+// the commands.
+func TestPracticeWelcomeShowsTheAWSCLISetup(t *testing.T) {
+	var endpoint string
+	_, w := newWindowWith(t, func(st *stack.Stack, info *ui.Info) {
+		endpoint = st.Endpoints.AWS
+		setup, try := sandbox.CLISetup(endpoint)
+		info.PracticeCLI = append(setup, try)
+	})
+	c := w.Canvas()
+	want := "aws --profile " + sandbox.CLIProfile + " --endpoint-url " + endpoint + " sts get-caller-identity"
+	if !uitest.Shows(c, "Practise with the AWS CLI") || !uitest.Shows(c, want) {
+		t.Fatalf("the welcome page must show the CLI set-up and %q", want)
+	}
+	uitest.Tap(t, c, "Copy CLI commands")
+	copied := fyne.CurrentApp().Clipboard().Content()
+	if !strings.Contains(copied, "aws configure set aws_access_key_id "+awssim.PracticeAdminKeyID+" --profile "+sandbox.CLIProfile) || !strings.HasSuffix(copied, want) {
+		t.Fatalf("copied:\n%s", copied)
+	}
+}
+
+// showsDone reports whether the step page's result shows the step as done with summary: a
+// success label of its own, not a "✓" line in the activity log, which lists every event.
+func showsDone(c fyne.Canvas, summary string) bool {
+	found := false
+	uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Visible() && l.Importance == widget.SuccessImportance && l.Text == "✓  "+summary {
+			found = true
+		}
+	})
+	return found
 }
 
 func option(m wizard.Module, correct bool) string {
@@ -96,8 +142,9 @@ func TestModuleOneThroughTheWindowUnlocksModuleTwo(t *testing.T) {
 		}
 		uitest.Tap(t, c, "Run step")
 		u.WaitIdle()
-		if !uitest.Shows(c, "✓") {
-			t.Fatalf("step %d shows no result:\n%s", i+1, strings.Join(uitest.Text(c), " | "))
+		ref := wizard.StepRef{Module: m1.ID, Step: m1.Steps[i].ID}
+		if rec := u.Session().StepRecord(ref); rec.Status != wizard.StepDone || !showsDone(c, rec.Summary) {
+			t.Fatalf("step %d (%s) shows no result of its own:\n%s", i+1, rec.Status, strings.Join(uitest.Text(c), " | "))
 		}
 		if i < len(m1.Steps)-1 {
 			uitest.Tap(t, c, "Next step")
@@ -425,8 +472,8 @@ func TestReportExportHasTheIDsAndNoSecret(t *testing.T) {
 	for _, want := range []string{
 		"arn:aws:iam::123456789012:user/delinea-secrets-sync",
 		"arn:aws:iam::123456789012:policy/DelineaSecretsManagerLeastPrivilege",
-		"Secret Server secret id | " + s.Output("secret_id"),
-		"External vault id | " + s.Output("vault_id"),
+		"Secret Server secret id | " + strconv.Itoa(s.Progress().SecretID),
+		"External vault id | " + strconv.Itoa(s.Progress().Vault.ID),
 		"Modules covered: 6 / 6",
 		"Knowledge check: passed (1 attempt(s))",
 		"IAM:CreateAccessKey",
@@ -484,6 +531,38 @@ func TestConnectionsPageShowsBothSignIns(t *testing.T) {
 	for _, want := range []string{"version practice", "list external vaults: GET /api/v1/external-vaults (ExternalVaults_Search)", "Module 3: automated", "Module 6: automated"} {
 		if !uitest.Shows(c, want) {
 			t.Errorf("the connections page lacks %q:\n%s", want, strings.Join(uitest.Text(c), " | "))
+		}
+	}
+}
+
+// An AWS_PROFILE in the environment does not reach practice mode; the welcome page says so, in
+// case the admin expected to work in that account.
+func TestPracticeWelcomeMentionsAnAWSProfileFromTheEnvironment(t *testing.T) {
+	test.NewTempApp(t)
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, err := wizard.ParseGuide(assets.Guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, profile := range []string{"prod", ""} {
+		s, err := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := test.NewTempWindow(t, nil)
+		w.Resize(fyne.NewSize(1180, 780))
+		u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory", EnvProfile: profile})
+		u.WaitIdle()
+		shown := uitest.Shows(w.Canvas(), "AWS_PROFILE")
+		if profile != "" && !uitest.Shows(w.Canvas(), "AWS_PROFILE=prod") {
+			t.Fatalf("the welcome page must say practice mode does not use AWS_PROFILE=prod:\n%s", strings.Join(uitest.Text(w.Canvas()), " | "))
+		}
+		if profile == "" && shown {
+			t.Fatal("no AWS_PROFILE, no mention")
 		}
 	}
 }

@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 )
 
@@ -12,51 +11,36 @@ import (
 // client instead of discovering again or guessing; a server of another version is
 // rediscovered.
 
-// Output names of the kept discovery.
-const (
-	outCapabilities = "ss_capabilities"
-	outAPIMap       = "ss_api_map"
-)
-
-// serverOutputs are the outputs that record what Connect found.
-func serverOutputs(info ServerInfo) map[string]string {
-	caps, _ := json.Marshal(info.Capabilities)
-	kv := map[string]string{outSSURL: info.URL, outCapabilities: string(caps)}
-	if len(info.APIMap) > 0 {
-		kv[outAPIMap] = string(info.APIMap)
-	}
-	return kv
-}
-
 // Capabilities is the kept report on the Secret Server's API (false before any step or check
 // has connected).
 func (s *Session) Capabilities() (Capabilities, bool) {
-	raw := s.Output(outCapabilities)
-	if raw == "" {
+	p := s.Progress()
+	if p.APICapabilities == nil {
 		return Capabilities{}, false
 	}
-	var c Capabilities
-	if json.Unmarshal([]byte(raw), &c) != nil {
-		return Capabilities{}, false
-	}
-	return c, true
+	return *p.APICapabilities, true
 }
 
 // noteConnected records what Connect found and that the current client uses that map.
-func (s *Session) noteConnected(ss SecretServer, info ServerInfo) {
+func (s *Session) noteConnected(ss SecretServer, info ServerInfo) error {
+	caps := info.Capabilities
 	s.mu.Lock()
-	for k, v := range serverOutputs(info) {
-		s.state.Outputs[k] = v
-	}
 	s.mapClient = ss
 	s.mu.Unlock()
+	return s.commit(func(st *State) {
+		p := &st.Progress
+		p.APICapabilities, p.SecretServerURL, p.VaultAPI = &caps, info.URL, presence(info.ExternalVaultAPI)
+		if len(info.APIMap) > 0 {
+			p.APIMap = string(info.APIMap)
+		}
+	})
 }
 
 // serverCapabilities makes sure the Secret Server client works on the kept map (or a fresh
 // discovery when there is none, or it is for another server version) and returns the report.
 func (r *run) serverCapabilities(ctx context.Context) (Capabilities, error) {
 	s := r.s
-	ss := r.svc().SecretServer
+	ss := r.svc.SecretServer
 	s.mu.Lock()
 	current := s.mapClient == ss
 	s.mu.Unlock()
@@ -64,37 +48,27 @@ func (r *run) serverCapabilities(ctx context.Context) (Capabilities, error) {
 	if kept && current {
 		return caps, nil
 	}
-	if keeper, ok := ss.(APIMapKeeper); ok && kept && r.out(outAPIMap) != "" {
-		used, err := keeper.UseAPIMap(ctx, []byte(r.out(outAPIMap)))
+	keeper, isKeeper := ss.(APIMapKeeper)
+	if kept && !isKeeper {
+		return caps, nil // a client without a map: the kept report is all there is
+	}
+	if m := r.got().APIMap; kept && len(m) > 0 {
+		used, err := keeper.UseAPIMap(ctx, []byte(m))
 		if err != nil {
 			return Capabilities{}, err
 		}
 		if used {
 			caps = keeper.Capabilities()
-			info := ServerInfo{URL: r.out(outSSURL), Capabilities: caps, APIMap: []byte(r.out(outAPIMap)),
-				ExternalVaultAPI: caps.Module3.Automated && caps.Module6.Automated}
-			s.noteConnected(ss, info)
-			return caps, s.save()
+			info := ServerInfo{URL: r.got().SecretServerURL, Capabilities: caps, APIMap: []byte(m), ExternalVaultAPI: caps.Module3.Automated && caps.Module6.Automated}
+			return caps, s.noteConnected(ss, info)
 		}
 		r.progress("Secret Server's version changed since its API was discovered: discovering it again")
-	} else if kept {
-		if _, ok := ss.(APIMapKeeper); !ok {
-			return caps, nil // a client without a map: the kept report is all there is
-		}
 	}
 	info, err := ss.Connect(ctx)
 	if err != nil {
 		return Capabilities{}, err
 	}
-	s.noteConnected(ss, info)
-	return info.Capabilities, s.save()
-}
-
-// save writes the state.
-func (s *Session) save() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.saveLocked()
+	return info.Capabilities, s.noteConnected(ss, info)
 }
 
 // moduleMode is how an external-vault step's module runs on this server.

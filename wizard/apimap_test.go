@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +120,7 @@ func TestMissingRequiredPropertyGuidesModule3AndNamesIt(t *testing.T) {
 	if _, err := s.Run(ctx, link); err != nil {
 		t.Fatal(err)
 	}
-	secretID, _ := strconv.Atoi(s.Output("secret_id"))
+	secretID := s.Progress().SecretID
 	if _, err := st.Sandbox.SS.ConsoleCreateVault(ctx, "", s.Setting("display_name"), s.Setting("region"), secretID, true); err != nil {
 		t.Fatal(err)
 	}

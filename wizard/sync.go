@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // Module 6 runs Pull, Push or Sync and verifies each by what the other side shows, not by
@@ -15,11 +13,11 @@ import (
 // a failure unless nothing was chosen.
 
 func runListVaults(ctx context.Context, r *run) (StepRecord, error) {
-	vaults, err := r.svc().SecretServer.Vaults(ctx)
+	vaults, err := r.svc.SecretServer.Vaults(ctx)
 	if err != nil {
 		return StepRecord{}, err
 	}
-	id, _ := strconv.Atoi(r.out(outVaultID))
+	id := r.got().Vault.ID
 	var names []string
 	var found *Vault
 	for i, v := range vaults {
@@ -35,22 +33,24 @@ func runListVaults(ctx context.Context, r *run) (StepRecord, error) {
 		}
 		return StepRecord{}, fmt.Errorf("secret server lists no vault link named %q in %s: create it in module 3 first", r.set("display_name"), r.set("region"))
 	}
-	if err := r.save(map[string]string{outVaultID: strconv.Itoa(found.ID), outVaultName: found.Name}); err != nil {
-		return StepRecord{}, err
+	if id == 0 {
+		// Made by hand in module 3: known from now on (clean-up leaves it alone, as VaultLink
+		// did not make it).
+		if err := r.record(func(p *Progress) { p.Vault = VaultLinkUse{ID: found.ID, Name: found.Name} }); err != nil {
+			return StepRecord{}, err
+		}
 	}
 	return StepRecord{Summary: fmt.Sprintf("%d external vault(s) listed, including the module 3 link", len(vaults)),
 		Facts: append([]Fact{{"External vaults", strings.Join(names, ", ")}}, r.apiFacts(APIOpVaultsSearch)...)}, nil
 }
 
 func runSync(ctx context.Context, r *run) (StepRecord, error) {
-	ss, sm := r.svc().SecretServer, r.svc().SecretsManager
-	vaultID, err := r.needInt(outVaultID, "List the vaults (module 6)")
+	ss, sm := r.svc.SecretServer, r.svc.SecretsManager
+	vaultID, err := need(r.got().Vault.ID, "the external vault link", "Open the external vaults (module 6)")
 	if err != nil {
 		return StepRecord{}, err
 	}
-	ops := chosenOps(r.set("operations"))
-	pushing := slices.Contains(ops, "push") || slices.Contains(ops, "sync")
-	pulling := slices.Contains(ops, "pull") || slices.Contains(ops, "sync")
+	ops, pushing, pulling := syncOps(r)
 	remote := r.set("remote_name")
 	var before SecretVersion
 	if pushing {
@@ -71,7 +71,7 @@ func runSync(ctx context.Context, r *run) (StepRecord, error) {
 	rec := StepRecord{Facts: r.apiFacts(APIOpSync, APIOpVaultSecretsSearch, APIOpVaultSecretsCreate)}
 	var failed []string
 	for _, op := range ops {
-		r.progress(strings.ToUpper(op[:1]) + op[1:] + " running")
+		r.progress(title(op) + " running")
 		rep, err := ss.Sync(ctx, op, vaultID)
 		if err != nil {
 			return rec, err
@@ -106,17 +106,6 @@ func runSync(ctx context.Context, r *run) (StepRecord, error) {
 	}
 	rec.Summary = fmt.Sprintf("%d secret transfer(s), each verified on the other side", len(rec.Sync))
 	return rec, nil
-}
-
-// chosenOps are the operations the admin chose, in order.
-func chosenOps(setting string) []string {
-	var ops []string
-	for _, op := range strings.Split(setting, ",") {
-		if op = strings.TrimSpace(op); op != "" {
-			ops = append(ops, op)
-		}
-	}
-	return ops
 }
 
 // verifyPush checks that AWS shows a newer version of the secret than before the push.
@@ -165,35 +154,25 @@ func verifyPull(ctx context.Context, ss SecretServer, vaultID int, items []SyncI
 	return Fact{"Pulled into Secret Server (verified)", fmt.Sprintf("%d: %s", len(pulled), strings.Join(pulled, ", "))}, nil
 }
 
-// Output names of the pushed secret's version when the guided sync step was shown.
-const (
-	outPushBeforeVersion = "push_before_version"
-	outPushBeforeChanged = "push_before_changed"
-)
-
 // prepareManualSync notes the pushed secret's current version in AWS before the admin pushes
 // by hand, so confirming can require a newer one.
 func prepareManualSync(ctx context.Context, r *run) error {
-	v, err := r.svc().SecretsManager.SecretVersion(ctx, r.set("remote_name"))
+	v, err := r.svc.SecretsManager.SecretVersion(ctx, r.set("remote_name"))
 	if err != nil {
 		return err
 	}
-	changed := ""
-	if v.Exists {
-		changed = v.LastChanged.UTC().Format(time.RFC3339Nano)
-	}
-	return r.save(map[string]string{outPushBeforeVersion: v.VersionID, outPushBeforeChanged: changed})
+	return r.record(func(p *Progress) { p.PushBefore = &v })
 }
 
 // confirmManualPush accepts a push done by hand only when AWS shows a newer version than when
 // the step was shown.
 func confirmManualPush(ctx context.Context, r *run, rec StepRecord) (StepRecord, error) {
 	name := r.set("remote_name")
-	before := SecretVersion{VersionID: r.out(outPushBeforeVersion)}
-	if t, err := time.Parse(time.RFC3339Nano, r.out(outPushBeforeChanged)); err == nil {
-		before.Exists, before.LastChanged = true, t
+	var before SecretVersion
+	if p := r.got().PushBefore; p != nil {
+		before = *p
 	}
-	after, err := r.svc().SecretsManager.SecretVersion(ctx, name)
+	after, err := r.svc.SecretsManager.SecretVersion(ctx, name)
 	if err != nil {
 		return StepRecord{}, err
 	}

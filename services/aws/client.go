@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,6 +62,11 @@ type Client struct {
 	sm      *secretsmanager.Client
 	sleep   func(context.Context, time.Duration) error
 	partion string
+
+	// account is the caller's account id, learned from the first identity check: the
+	// credentials of a client never change, so neither does it.
+	mu      sync.Mutex
+	account string
 }
 
 // New loads the AWS configuration and builds the clients. It makes no network call.
@@ -189,6 +195,9 @@ func (c *Client) CallerIdentity(ctx context.Context) (wizard.Identity, error) {
 	if err != nil {
 		return wizard.Identity{}, fmt.Errorf("check your AWS identity: %w", c.friendly(err))
 	}
+	c.mu.Lock()
+	c.account = aws.ToString(out.Account)
+	c.mu.Unlock()
 	return wizard.Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
 }
 
@@ -352,18 +361,22 @@ func (c *Client) ManagedPolicyARN(name string) string {
 // name; when the existing default document differs, the new document becomes a new default
 // version (deleting the oldest non-default version when the 5-version limit is reached).
 func (c *Client) EnsurePolicy(ctx context.Context, name, document, description string, adopt bool) (wizard.Entity, error) {
-	made, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: &name, PolicyDocument: &document, Description: &description, Tags: ownerTags()})
-	if err == nil {
-		return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
-	}
-	if !isCode(err, "EntityAlreadyExists") {
-		return wizard.Entity{}, fmt.Errorf("create policy %s: %w", name, c.friendly(err))
-	}
-	id, err := c.CallerIdentity(ctx)
+	arn, err := c.policyARN(ctx, name)
 	if err != nil {
 		return wizard.Entity{}, err
 	}
-	arn := "arn:" + c.partion + ":iam::" + id.Account + ":policy/" + name
+	// Look before creating, so a second run makes no create call at all.
+	if _, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn}); isGone(err) {
+		made, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: &name, PolicyDocument: &document, Description: &description, Tags: ownerTags()})
+		if err == nil {
+			return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
+		}
+		if !isCode(err, "EntityAlreadyExists") { // made meanwhile by someone else: treated as existing
+			return wizard.Entity{}, fmt.Errorf("create policy %s: %w", name, c.friendly(err))
+		}
+	} else if err != nil {
+		return wizard.Entity{}, fmt.Errorf("look up policy %s: %w", name, c.friendly(err))
+	}
 	owned, err := c.policyOwned(ctx, arn)
 	if err != nil {
 		return wizard.Entity{}, err
@@ -402,6 +415,21 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 		return wizard.Entity{}, fmt.Errorf("update policy %s: %w", arn, c.friendly(err))
 	}
 	return wizard.Entity{Name: name, ARN: arn}, nil
+}
+
+// policyARN is the ARN a customer managed policy of that name has in the caller's account.
+func (c *Client) policyARN(ctx context.Context, name string) (string, error) {
+	c.mu.Lock()
+	account := c.account
+	c.mu.Unlock()
+	if account == "" {
+		id, err := c.CallerIdentity(ctx)
+		if err != nil {
+			return "", err
+		}
+		account = id.Account
+	}
+	return "arn:" + c.partion + ":iam::" + account + ":policy/" + name, nil
 }
 
 // policyOwned says whether the policy carries VaultLink's ownership tag.

@@ -43,9 +43,9 @@ func (c *Client) SwaggerDocument(ctx context.Context) ([]byte, error) {
 // that cannot be read gives a map that says so: the operations are then unknown, which is
 // not the same as absent.
 func (c *Client) mapFor(ctx context.Context, version string) *APIMap {
-	c.mu.Lock()
-	supplied := c.supplied
-	c.mu.Unlock()
+	c.maps.mu.Lock()
+	supplied := c.maps.supplied
+	c.maps.mu.Unlock()
 	if supplied != nil {
 		return supplied
 	}
@@ -70,9 +70,9 @@ func (c *Client) mapFor(ctx context.Context, version string) *APIMap {
 // SupplyAPIMap makes the client use an admin's map instead of discovering one.
 func (c *Client) SupplyAPIMap(m *APIMap) {
 	m.Source = "supplied"
-	c.mu.Lock()
-	c.supplied, c.vmap = m, m
-	c.mu.Unlock()
+	c.maps.mu.Lock()
+	c.maps.supplied, c.maps.vmap = m, m
+	c.maps.mu.Unlock()
 }
 
 // LoadAPIMap reads and validates a map file's content (see ParseAPIMap).
@@ -82,9 +82,9 @@ func LoadAPIMap(data []byte) (*APIMap, error) { return ParseAPIMap(data) }
 // current version; otherwise it returns false and the caller rediscovers with Connect. A
 // supplied map always wins.
 func (c *Client) UseAPIMap(ctx context.Context, data []byte) (bool, error) {
-	c.mu.Lock()
-	supplied := c.supplied
-	c.mu.Unlock()
+	c.maps.mu.Lock()
+	supplied := c.maps.supplied
+	c.maps.mu.Unlock()
 	if supplied != nil {
 		return true, nil
 	}
@@ -96,20 +96,20 @@ func (c *Client) UseAPIMap(ctx context.Context, data []byte) (bool, error) {
 		return false, nil
 	}
 	m.Source = "kept"
-	c.mu.Lock()
-	c.vmap = m
-	c.mu.Unlock()
+	c.maps.mu.Lock()
+	c.maps.vmap = m
+	c.maps.mu.Unlock()
 	return true, nil
 }
 
 // APIMap is the map in use as JSON (nil before Connect).
 func (c *Client) APIMap() []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.vmap == nil {
+	c.maps.mu.Lock()
+	defer c.maps.mu.Unlock()
+	if c.maps.vmap == nil {
 		return nil
 	}
-	return c.vmap.encode()
+	return c.maps.vmap.encode()
 }
 
 // sources says where a map's operations came from, for the report.
@@ -122,9 +122,9 @@ var sources = map[string]string{
 // Capabilities reports on the map in use: each operation found or not and why, and the mode
 // of modules 3 and 6 with the reason.
 func (c *Client) Capabilities() wizard.Capabilities {
-	c.mu.Lock()
-	m := c.vmap
-	c.mu.Unlock()
+	c.maps.mu.Lock()
+	m := c.maps.vmap
+	c.maps.mu.Unlock()
 	caps := wizard.Capabilities{Server: c.base}
 	if m == nil {
 		why := "not checked yet: connect to Secret Server first"

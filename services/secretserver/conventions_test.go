@@ -16,7 +16,7 @@ import (
 
 func TestBadTokenIsASignInProblem(t *testing.T) {
 	s := startSS(t, sssim.Options{APITokens: []string{"the-right-token"}})
-	c, err := secretserver.New(secretserver.Config{URL: s.URL(), Token: wizard.NewSecret("a-wrong-token")})
+	c, err := secretserver.New(wizard.SSConnection{URL: s.URL(), Token: wizard.NewSecret("a-wrong-token")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestErrorBodiesAreReadAndInternalsKeptOffTheScreen(t *testing.T) {
 		"POST /api/v1/external-vaults/link-settings": {500, map[string]any{"message": "An error has occurred.", "exceptionMessage": "Login failed for user sa password hunter2",
 			"exceptionType": "System.Data.SqlClient.SqlException", "stackTrace": "at Thycotic.Secrets.Db.Open()"}},
 	})
-	c, err := secretserver.New(practiceLogin(url))
+	c, err := secretserver.New(practiceLogin(url), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestAPIMapRoundTripsAndAVersionChangeMakesItStale(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the discovered map must pass its own validation: %v", err)
 	}
-	fresh, _ := secretserver.New(practiceLogin(sb.SS.URL()))
+	fresh, _ := secretserver.New(practiceLogin(sb.SS.URL()), nil)
 	fresh.SupplyAPIMap(m)
 	if _, err := fresh.Vaults(ctx); err != nil {
 		t.Fatalf("a supplied map drives the server: %v", err)
@@ -125,12 +125,12 @@ func TestAPIMapRoundTripsAndAVersionChangeMakesItStale(t *testing.T) {
 	if caps := fresh.Capabilities(); !strings.Contains(caps.Source, "supplied") || !caps.Module3.Automated {
 		t.Fatalf("report of a supplied map: %s", caps)
 	}
-	kept, _ := secretserver.New(practiceLogin(sb.SS.URL()))
+	kept, _ := secretserver.New(practiceLogin(sb.SS.URL()), nil)
 	if ok, err := kept.UseAPIMap(ctx, info.APIMap); !ok || err != nil {
 		t.Fatalf("a kept map for this server and version is used: %v %v", ok, err)
 	}
 	sb.SS.SetVersion("99.0")
-	upgraded, _ := secretserver.New(practiceLogin(sb.SS.URL()))
+	upgraded, _ := secretserver.New(practiceLogin(sb.SS.URL()), nil)
 	if ok, err := upgraded.UseAPIMap(ctx, info.APIMap); ok || err != nil {
 		t.Fatalf("a map made for another server version must be rediscovered: %v %v", ok, err)
 	}

@@ -36,7 +36,7 @@ func TestDiscoveryRecognisesEveryDialect(t *testing.T) {
 	} {
 		t.Run("dialect "+orPractice(tc.dialect), func(t *testing.T) {
 			s := startSS(t, sssim.Options{Dialect: tc.dialect})
-			c, err := secretserver.New(practiceLogin(s.URL()))
+			c, err := secretserver.New(practiceLogin(s.URL()), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func TestVaultOperationsWorkInEveryAutomatedDialect(t *testing.T) {
 
 func TestUnreadableSwaggerIsReportedAsSuchNotAsNoAPI(t *testing.T) {
 	s := startSS(t, sssim.Options{HTMLErrorPaths: []string{"/Documents/restapi/TokenAuth/swagger.json"}})
-	c, err := secretserver.New(practiceLogin(s.URL()))
+	c, err := secretserver.New(practiceLogin(s.URL()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ var _ = wizard.Capabilities{}
 // automatable, and the report names the property.
 func TestServerRequiredPropertyWithoutAValueIsNamed(t *testing.T) {
 	s := startSS(t, sssim.Options{Dialect: sssim.DialectService})
-	c, _ := secretserver.New(practiceLogin(s.URL()))
+	c, _ := secretserver.New(practiceLogin(s.URL()), nil)
 	raw, err := c.SwaggerDocument(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestServerRequiredPropertyWithoutAValueIsNamed(t *testing.T) {
 		status int
 		body   any
 	}{"GET /Documents/restapi/TokenAuth/swagger.json": {200, doc}})
-	c2, _ := secretserver.New(practiceLogin(url))
+	c2, _ := secretserver.New(practiceLogin(url), nil)
 	info, err := c2.Connect(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -19,18 +19,18 @@ const awsVaultType = "AWSSecretsManager"
 
 // vaultMap returns the map in use, discovering it first when this client has none yet.
 func (c *Client) vaultMap(ctx context.Context) (*APIMap, error) {
-	c.mu.Lock()
-	m := c.vmap
-	c.mu.Unlock()
+	c.maps.mu.Lock()
+	m := c.maps.vmap
+	c.maps.mu.Unlock()
 	if m != nil {
 		return m, nil
 	}
 	if _, err := c.Connect(ctx); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.vmap, nil
+	c.maps.mu.Lock()
+	defer c.maps.mu.Unlock()
+	return c.maps.vmap, nil
 }
 
 // opFor returns the usable operation key, or why the server does not offer it.
