@@ -125,9 +125,9 @@ func verifyPush(ctx context.Context, sm SecretsManager, name string, before Secr
 
 // verifyPull checks that Secret Server lists every secret the pull reported.
 func verifyPull(ctx context.Context, ss SecretServer, vaultID int, items []SyncItem) (Fact, error) {
-	var pulled []string
+	var pulled []string // each secret once (Pull and Sync both pull)
 	for _, it := range items {
-		if it.Direction == "pull" && it.OK {
+		if it.Direction == "pull" && it.OK && !slices.Contains(pulled, it.Name) {
 			pulled = append(pulled, it.Name)
 		}
 	}
