@@ -27,6 +27,7 @@ func (u *UI) ShowConnections() {
 // secretServerSection shows the Secret Server in use and, in live mode, a form to change it.
 func (u *UI) secretServerSection() (fyne.CanvasObject, func()) {
 	status := para("Signing in…")
+	report := para("")
 	show := func(fn func(context.Context) (wizard.ServerInfo, error)) {
 		status.Importance = widget.MediumImportance
 		status.SetText("Signing in…")
@@ -39,15 +40,13 @@ func (u *UI) secretServerSection() (fyne.CanvasObject, func()) {
 				status.SetText("✗ " + err.Error())
 				return
 			}
-			api := "the external-vault API is available"
-			if !info.ExternalVaultAPI {
-				api = "no external-vault API: modules 3 and 6 will be guided steps in the web console"
-			}
 			status.Importance = widget.SuccessImportance
-			status.SetText("✓ Signed in to " + info.URL + " as " + info.User + "; " + api)
+			status.SetText("✓ Signed in to " + info.URL + " as " + info.User)
+			// What VaultLink found out about the server's API, and so which modules it can do.
+			report.SetText(capabilityText(info.Capabilities))
 		})
 	}
-	box := container.NewVBox(status)
+	box := container.NewVBox(status, report)
 	if !u.info.Practice {
 		url := widget.NewEntry()
 		url.SetPlaceHolder("https://secrets.example.com/SecretServer")
@@ -101,4 +100,9 @@ func (u *UI) secretServerSection() (fyne.CanvasObject, func()) {
 	return section("Secret Server", "Plain http is refused except to this computer; HTTPS_PROXY is honoured.", box), func() {
 		show(u.s.CheckSecretServer)
 	}
+}
+
+// capabilityText is the capability report for the Connections page.
+func capabilityText(c wizard.Capabilities) string {
+	return "Secret Server API (external vaults):\n" + c.String()
 }

@@ -524,8 +524,14 @@ func TestConnectionsPageShowsBothSignIns(t *testing.T) {
 	c := w.Canvas()
 	uitest.Tap(t, c, "Connections")
 	u.WaitIdle()
-	if !uitest.Shows(c, "Signed in as arn:aws:iam::123456789012:root") || !uitest.Shows(c, "as practice-admin; the external-vault API is available") {
+	if !uitest.Shows(c, "Signed in as arn:aws:iam::123456789012:root") || !uitest.Shows(c, "as practice-admin") {
 		t.Fatalf("the connections page must show both sign-ins:\n%s", strings.Join(uitest.Text(c), " | "))
+	}
+	// The capability report: version, each operation found, each module's mode.
+	for _, want := range []string{"version practice", "list external vaults: GET /api/v1/external-vaults (ExternalVaults_Search)", "Module 3: automated", "Module 6: automated"} {
+		if !uitest.Shows(c, want) {
+			t.Errorf("the connections page lacks %q:\n%s", want, strings.Join(uitest.Text(c), " | "))
+		}
 	}
 }
 

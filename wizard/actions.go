@@ -18,6 +18,8 @@ type action struct {
 	// external-vault API: the click path, then confirm verifies what can be verified.
 	manual  func(r *run) ManualStep
 	confirm func(ctx context.Context, r *run) (StepRecord, error)
+	// prepare, when set, records what confirm compares against when the guided step is shown.
+	prepare func(ctx context.Context, r *run) error
 }
 
 var actions = map[string]action{
@@ -34,7 +36,7 @@ var actions = map[string]action{
 	"iam.ensure-policy":         {preview: previewEnsurePolicy, run: runEnsurePolicy},
 	"iam.attach-custom-policy":  {preview: previewAttachCustom, run: runAttachCustom},
 	"ss.list-vaults":            {preview: previewListVaults, run: runListVaults, manual: manualListVaults, confirm: confirmByAdmin("The vault is in the External Vaults list")},
-	"ss.sync":                   {preview: previewSync, run: runSync, manual: manualSync, confirm: confirmSync},
+	"ss.sync":                   {preview: previewSync, run: runSync, manual: manualSync, confirm: confirmSync, prepare: prepareManualSync},
 }
 
 // run is the context one action invocation works in. svc is a snapshot taken when the

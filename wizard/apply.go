@@ -105,6 +105,12 @@ func (s *Session) RunAll(ctx context.Context, line func(string)) error {
 				return fmt.Errorf("module %d, %q: %w", m.Number, st.Title, err)
 			}
 			line(fmt.Sprintf("module %d · %s: ok · %s", m.Number, st.Title, rec.Summary))
+			for _, f := range rec.Facts {
+				// What was verified, and which discovered operations the step ran on.
+				if strings.HasPrefix(f.Label, "Secret Server API") || strings.HasSuffix(f.Label, "(verified)") {
+					line(fmt.Sprintf("    %s: %s", f.Label, f.Value))
+				}
+			}
 			for _, it := range rec.Sync {
 				status := "ok"
 				if !it.OK {

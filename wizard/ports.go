@@ -87,13 +87,39 @@ type IAM interface {
 // operator's credentials).
 type SecretsManager interface {
 	SecretNames(ctx context.Context) ([]string, error)
+	// SecretVersion says which version of a secret is current and when it last changed (never
+	// its value), so a push is verified by a new version appearing.
+	SecretVersion(ctx context.Context, name string) (SecretVersion, error)
+}
+
+// SecretVersion is the current version of a secret in AWS.
+type SecretVersion struct {
+	Exists      bool
+	VersionID   string
+	LastChanged time.Time
+}
+
+// Newer says whether v is a later version than before (a new version id, or a later change).
+func (v SecretVersion) Newer(before SecretVersion) bool {
+	if !v.Exists {
+		return false
+	}
+	if !before.Exists {
+		return true
+	}
+	return (v.VersionID != "" && v.VersionID != before.VersionID) || v.LastChanged.After(before.LastChanged)
 }
 
 // ServerInfo is what the Secret Server connection probe found.
 type ServerInfo struct {
 	URL              string
 	User             string
-	ExternalVaultAPI bool // the server documents the external-vault operations
+	ExternalVaultAPI bool // modules 3 and 6 can both run on the server's API
+	Version          string
+	Capabilities     Capabilities
+	// APIMap is the discovered map of external-vault operations (JSON), to keep with the
+	// progress and hand back through APIMapKeeper.
+	APIMap []byte
 }
 
 // Template is a secret template with its fields.

@@ -31,6 +31,9 @@ func (s *Session) Report(mode string) (string, error) {
 		md("| %s | %s |\n", cell(f.Label), cell(f.Value))
 	}
 	md("| Secret access key | kept in the keyring only; never shown or recorded |\n\n")
+	if caps, ok := s.Capabilities(); ok {
+		md("## Secret Server API (capability report)\n\n```\n%s\n```\n\n", caps.String())
+	}
 	for _, m := range g.Modules {
 		c := s.CheckRecord(m.ID)
 		check := "not passed yet"

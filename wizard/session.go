@@ -72,6 +72,8 @@ type Session struct {
 	running   bool
 	listeners []func(Event)
 	shuffle   *rand.Rand
+	// mapClient is the Secret Server client that has been given the kept API map (apimap.go).
+	mapClient SecretServer
 }
 
 // DefaultSaveDelay is how long after the last edit of a setting the progress file is saved,
@@ -346,9 +348,12 @@ func (s *Session) Preview(ref StepRef) ([]string, error) {
 		return nil, err
 	}
 	act, r := actions[step.Action], s.newRun(ref, nil)
-	if act.manual != nil && s.Progress().VaultAPI == APIAbsent {
-		m := act.manual(r)
-		return append([]string{"By hand in Secret Server (its API has no external-vault operations):"}, m.Clicks...), nil
+	if act.manual != nil {
+		m, _, _, _ := s.lookup(ref)
+		if caps, ok := s.Capabilities(); ok && !caps.ModeFor(m.Number).Automated {
+			ms := act.manual(r)
+			return append([]string{"By hand in Secret Server (" + caps.ModeFor(m.Number).Reason + "):"}, ms.Clicks...), nil
+		}
 	}
 	return act.preview(r), nil
 }
@@ -377,10 +382,15 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 	var rec StepRecord
 	manual := false
 	if act.manual != nil {
-		// External-vault steps fall back to a guided manual step on a server without the API.
-		var api bool
-		if api, err = r.vaultAPI(ctx); err == nil && !api {
+		// External-vault steps become guided manual steps when the server's API cannot do
+		// what the module needs (apimap.go decides, per module).
+		var mode ModuleMode
+		if mode, err = r.moduleMode(ctx); err == nil && !mode.Automated && act.prepare != nil {
+			err = act.prepare(ctx, r)
+		}
+		if err == nil && !mode.Automated {
 			m := act.manual(r)
+			m.Why = guidedWhy(mode)
 			rec, manual = StepRecord{Summary: "Do this step in Secret Server's web console, then confirm it here", Manual: &m}, true
 		}
 	}
@@ -669,6 +679,12 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	report := func(msg string) { done = append(done, msg); progress(msg); s.emit(cleanRef, "progress", msg) }
 	// Secret Server first: the vault link uses the secret, and the secret holds the key. A
 	// server that refuses is reported with the click path, and clean-up goes on.
+	if len(plan.vaults) > 0 {
+		// The vault link is deleted with the operation discovered when it was made.
+		if _, err := s.newRun(cleanRef, nil).serverCapabilities(ctx); err != nil {
+			report(fmt.Sprintf("⚠ Secret Server's API could not be checked (%v)", err))
+		}
+	}
 	for _, v := range plan.vaults {
 		if err := svc.SecretServer.DeleteVault(ctx, atoi(v.ID)); err != nil {
 			report(fmt.Sprintf("⚠ the external vault link %s (id %s) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", v.Name, v.ID, err))
@@ -798,21 +814,19 @@ func (s *Session) SwitchSecretServer(ctx context.Context, c SSConnection) (Serve
 	s.mu.Lock()
 	s.svc.SecretServer = ss
 	s.mu.Unlock()
-	err = s.commit(func(st *State) {
-		st.Progress.VaultAPI = presence(info.ExternalVaultAPI)
-		st.Progress.SecretServerURL = info.URL
-	})
+	err = s.noteConnected(ss, info)
 	s.emit(StepRef{Module: "secret-server"}, "info", "Signed in to Secret Server "+info.URL+" as "+info.User)
 	return info, err
 }
 
 // CheckSecretServer signs in to the configured Secret Server and probes it (changes nothing).
 func (s *Session) CheckSecretServer(ctx context.Context) (ServerInfo, error) {
-	info, err := s.services().SecretServer.Connect(ctx)
+	ss := s.services().SecretServer
+	info, err := ss.Connect(ctx)
 	if err != nil {
 		s.emit(StepRef{Module: "secret-server"}, "error", err.Error())
 		return ServerInfo{}, err
 	}
 	s.emit(StepRef{Module: "secret-server"}, "info", "Signed in to Secret Server "+info.URL+" as "+info.User)
-	return info, nil
+	return info, s.noteConnected(ss, info)
 }

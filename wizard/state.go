@@ -54,6 +54,13 @@ type Progress struct {
 	Connected       bool         `json:"connected,omitempty"`
 	Region          string       `json:"region,omitempty"`
 	Vault           VaultLinkUse `json:"vault,omitzero"`
+	// APICapabilities and APIMap are what discovery found on the Secret Server (apimap.go):
+	// the report, and the map of its external-vault operations (JSON, for the client).
+	// APIMap is kept as JSON text so Progress stays comparable.
+	APICapabilities *Capabilities `json:"apiCapabilities,omitempty"`
+	APIMap          string        `json:"apiMap,omitempty"`
+	// PushBefore is the pushed secret's version in AWS when the guided sync step was shown.
+	PushBefore *SecretVersion `json:"pushBefore,omitempty"`
 }
 
 // APIPresence says whether the Secret Server offers the external-vault operations.

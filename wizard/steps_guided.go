@@ -3,33 +3,17 @@ package wizard
 import (
 	"context"
 	"fmt"
-	"slices"
 )
 
 // The guided fallback of modules 3 and 6 for servers without the external-vault API: the
 // console's click path, then a confirmation that verifies what can be verified.
 
-// vaultAPI says whether the server documents the external-vault operations, probing once.
-func (r *run) vaultAPI(ctx context.Context) (bool, error) {
-	switch r.got().VaultAPI {
-	case APIOffered:
-		return true, nil
-	case APIAbsent:
-		return false, nil
-	}
-	info, err := r.svc.SecretServer.Connect(ctx)
-	if err != nil {
-		return false, err
-	}
-	return info.ExternalVaultAPI, r.record(func(p *Progress) {
-		p.VaultAPI, p.SecretServerURL = presence(info.ExternalVaultAPI), info.URL
-	})
-}
-
-const noVaultAPI = "This Secret Server does not offer the external-vault operations in its API (its swagger.json lists none), so this step is done in its web console."
+// guidedDefault is why a step is guided when no report says more (Run replaces it with the
+// module's reason).
+const guidedDefault = "This Secret Server's API cannot do this step, so it is done in its web console."
 
 func (r *run) manualStep(clicks []string, checks string) ManualStep {
-	return ManualStep{Why: noVaultAPI, Clicks: clicks, OpenURL: r.got().SecretServerURL, Checks: checks}
+	return ManualStep{Why: guidedDefault, Clicks: clicks, OpenURL: r.got().SecretServerURL, Checks: checks}
 }
 
 func manualConnection(r *run) ManualStep {
@@ -98,7 +82,7 @@ func manualSync(r *run) ManualStep {
 	clicks = append(clicks, "Click the vault's name to see the synced secrets.")
 	checks := "VaultLink records your confirmation."
 	if pushing {
-		checks = fmt.Sprintf("VaultLink then checks in AWS that %q exists.", r.set("remote_name"))
+		checks = fmt.Sprintf("VaultLink then checks that AWS shows a new version of %q.", r.set("remote_name"))
 	}
 	return r.manualStep(clicks, checks)
 }
@@ -107,15 +91,7 @@ func confirmSync(ctx context.Context, r *run) (StepRecord, error) {
 	_, pushing, _ := syncOps(r)
 	rec := StepRecord{Summary: "Sync done in Secret Server (confirmed by you)"}
 	if pushing {
-		names, err := r.svc.SecretsManager.SecretNames(ctx)
-		if err != nil {
-			return StepRecord{}, err
-		}
-		if !slices.Contains(names, r.set("remote_name")) {
-			return StepRecord{}, fmt.Errorf("%q is not in AWS Secrets Manager yet: check that the push finished in Secret Server (the vault's secret log shows why it did not)", r.set("remote_name"))
-		}
-		rec.Summary = "Push verified in AWS; sync confirmed by you"
-		rec.Facts = append(rec.Facts, Fact{"In AWS", r.set("remote_name")})
+		return confirmManualPush(ctx, r, rec)
 	}
 	return rec, nil
 }

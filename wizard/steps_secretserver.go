@@ -76,10 +76,10 @@ func runFindTemplate(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	api := presence(info.ExternalVaultAPI)
-	err = r.record(func(p *Progress) {
-		p.Template, p.FolderID, p.VaultAPI, p.SecretServerURL = use, folder.ID, api, info.URL
-	})
+	if err := r.s.noteConnected(ss, info); err != nil {
+		return StepRecord{}, err
+	}
+	err = r.record(func(p *Progress) { p.Template, p.FolderID = use, folder.ID })
 	if err != nil {
 		return StepRecord{}, err
 	}
@@ -90,7 +90,9 @@ func runFindTemplate(ctx context.Context, r *run) (StepRecord, error) {
 			{"Signed in as", info.User},
 			{"Template fields used", strings.Join(names, ", ")},
 			{"Folder", orDefault(folder.Path, "default")},
-			{"External-vault API", map[APIPresence]string{APIOffered: "found in the server's API description", APIAbsent: "not offered: modules 3 and 6 are guided steps in the web console"}[api]},
+			{"Secret Server version", orDefault(info.Version, "unknown")},
+			{"Module 3 (vault link)", modeText(info.Capabilities.Module3)},
+			{"Module 6 (sync)", modeText(info.Capabilities.Module6)},
 		},
 	}, nil
 }
@@ -215,7 +217,7 @@ func runCheckConnection(ctx context.Context, r *run) (StepRecord, error) {
 	}
 	return StepRecord{
 		Summary: "Connected",
-		Facts:   []Fact{{"Connection", "● Connected"}, {"Vaults available", strings.Join(vaults, ", ")}, {"Enabled (push)", r.set("enabled")}},
+		Facts:   append([]Fact{{"Connection", "● Connected"}, {"Vaults available", strings.Join(vaults, ", ")}, {"Enabled (push)", r.set("enabled")}}, r.apiFacts(APIOpLinkSettings)...),
 	}, nil
 }
 
@@ -296,10 +298,10 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 	}
 	return StepRecord{
 		Summary: adoptedOr(created, "External vault link created", "External vault link already existed and was adopted"),
-		Facts: []Fact{
+		Facts: append([]Fact{
 			{"Vault", got.Name}, {"Display name", got.DisplayName}, {"Region", got.Region},
 			{"Type", "AWS Secrets Manager"}, {"Enabled", strconv.FormatBool(got.Active)}, {"Vault id", strconv.Itoa(got.ID)},
-		},
+		}, r.apiFacts(APIOpVaultsCreate, APIOpVaultsSearch)...),
 	}, nil
 }
 
@@ -307,27 +309,6 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 
 func previewListVaults(r *run) []string {
 	return []string{"list the external vaults Secret Server knows and find the one linked in module 3"}
-}
-
-func runListVaults(ctx context.Context, r *run) (StepRecord, error) {
-	id, err := need(r.got().Vault.ID, "the external vault link", "Create the vault link (module 3)")
-	if err != nil {
-		return StepRecord{}, err
-	}
-	vaults, err := r.svc.SecretServer.Vaults(ctx)
-	if err != nil {
-		return StepRecord{}, err
-	}
-	var names []string
-	found := false
-	for _, v := range vaults {
-		names = append(names, fmt.Sprintf("%s (%s)", v.DisplayName, v.Region))
-		found = found || v.ID == id
-	}
-	if !found {
-		return StepRecord{}, fmt.Errorf("the vault link of module 3 (id %d) is not in Secret Server's list: run module 3 again", id)
-	}
-	return StepRecord{Summary: fmt.Sprintf("%d external vault(s) listed, including the module 3 link", len(vaults)), Facts: []Fact{{"External vaults", strings.Join(names, ", ")}}}, nil
 }
 
 // syncOps returns the chosen operations and whether they push to AWS or pull from it.
@@ -349,70 +330,5 @@ func previewSync(r *run) []string {
 	for _, op := range ops {
 		lines = append(lines, title(op)+": run it on the module 3 vault and list the outcome per secret")
 	}
-	return append(lines, "confirm on both sides: the pushed secret exists in AWS, the pulled secrets exist in Secret Server")
-}
-
-func runSync(ctx context.Context, r *run) (StepRecord, error) {
-	ss := r.svc.SecretServer
-	vaultID, err := need(r.got().Vault.ID, "the external vault link", "Create the vault link (module 3)")
-	if err != nil {
-		return StepRecord{}, err
-	}
-	ops, pushing, pulling := syncOps(r)
-	remote := r.set("remote_name")
-	if pushing {
-		sec, err := ss.FindSecretByName(ctx, r.set("push_secret"))
-		if err != nil {
-			return StepRecord{}, err
-		}
-		if sec == nil {
-			return StepRecord{}, fmt.Errorf("there is no Secret Server secret named %q to push: enter the name of an existing secret, or choose pull only", r.set("push_secret"))
-		}
-		if _, err := ss.EnsureVaultSecret(ctx, vaultID, sec.ID, remote); err != nil {
-			return StepRecord{}, err
-		}
-	}
-	rec := StepRecord{}
-	var failed []string
-	for _, op := range ops {
-		r.progress(title(op) + " running")
-		rep, err := ss.Sync(ctx, op, vaultID)
-		if err != nil {
-			return rec, err
-		}
-		for _, it := range rep.Items {
-			it.Action = rep.Action
-			rec.Sync = append(rec.Sync, it)
-			if !it.OK {
-				failed = append(failed, fmt.Sprintf("%s %s: %s", it.Direction, it.Name, it.Reason))
-			}
-		}
-	}
-	if len(failed) > 0 {
-		return rec, fmt.Errorf("%d secret(s) did not sync: %s", len(failed), strings.Join(failed, "; "))
-	}
-	// Verify on both sides.
-	if pushing {
-		names, err := r.svc.SecretsManager.SecretNames(ctx)
-		if err != nil {
-			return rec, err
-		}
-		if !slices.Contains(names, remote) {
-			return rec, fmt.Errorf("verify: %q is not in AWS Secrets Manager after the push", remote)
-		}
-		rec.Facts = append(rec.Facts, Fact{"In AWS", remote})
-	}
-	if pulling {
-		vs, err := ss.VaultSecrets(ctx, vaultID)
-		if err != nil {
-			return rec, err
-		}
-		var names []string
-		for _, v := range vs {
-			names = append(names, v.Name)
-		}
-		rec.Facts = append(rec.Facts, Fact{"External secrets in Secret Server", strings.Join(names, ", ")})
-	}
-	rec.Summary = fmt.Sprintf("%d secret transfer(s), none failed", len(rec.Sync))
-	return rec, nil
+	return append(lines, "verify on both sides: AWS shows a new version of the pushed secret, Secret Server lists every secret it pulled")
 }

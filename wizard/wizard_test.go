@@ -340,13 +340,14 @@ func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
 	pass(&g.Modules[0])
 	runModule(t, s, "ss-secret")
 	pass(&g.Modules[1])
-	if rec := s.StepRecord(wizard.StepRef{Module: "ss-secret", Step: "choose-template"}); !strings.Contains(fmt.Sprint(rec.Facts), "not offered") {
+	if rec := s.StepRecord(wizard.StepRef{Module: "ss-secret", Step: "choose-template"}); !strings.Contains(fmt.Sprint(rec.Facts), "guided in the web console") {
 		t.Fatalf("module 2 must report the missing API: %v", rec.Facts)
 	}
 
 	open := wizard.StepRef{Module: "vault-link", Step: "open-link"}
 	rec, err := s.Run(ctx, open)
-	if err != nil || rec.Status != wizard.StepManual || rec.Manual == nil || !strings.Contains(strings.Join(rec.Manual.Clicks, " "), "AWS Secret Manager") || rec.Manual.OpenURL == "" {
+	if err != nil || rec.Status != wizard.StepManual || rec.Manual == nil || !strings.Contains(strings.Join(rec.Manual.Clicks, " "), "AWS Secret Manager") || rec.Manual.OpenURL == "" ||
+		!strings.Contains(rec.Manual.Why, "has no operation to check the AWS connection") {
 		t.Fatalf("module 3 must become a guided step with the guide's click path: %+v %v", rec, err)
 	}
 	if _, err := s.Run(ctx, wizard.StepRef{Module: "vault-link", Step: "create-link"}); !errors.Is(err, wizard.ErrLocked) {
@@ -382,11 +383,13 @@ func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	sync := wizard.StepRef{Module: "sync", Step: "run-sync"}
+	// The secret is already in AWS from an earlier push: only a newer version counts.
+	st.Sandbox.AWS.SeedSecret(s.Setting("region"), s.Setting("remote_name"), "an older value")
 	if rec, err := s.Run(ctx, sync); err != nil || rec.Status != wizard.StepManual {
 		t.Fatalf("%+v %v", rec, err)
 	}
-	// Confirming before the push happened is caught: the secret is not in AWS.
-	if _, err := s.ConfirmManual(ctx, sync); err == nil || !strings.Contains(err.Error(), "is not in AWS Secrets Manager yet") {
+	// Confirming before the push happened is caught: AWS has no newer version.
+	if _, err := s.ConfirmManual(ctx, sync); err == nil || !strings.Contains(err.Error(), "AWS shows no new version") {
 		t.Fatalf("an unverified push must not be recorded: %v", err)
 	}
 	if s.StepRecord(sync).Status != wizard.StepManual {

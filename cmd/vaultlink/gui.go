@@ -134,6 +134,7 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 		log.Close()
 		return nil, nil, err
 	}
+	c.server.supply(st)
 	statePath := filepath.Join(dir, "state.json")
 	practiceNotice := alignPractice(st, statePath)
 	sess, err := wizard.NewSession(loadGuide(), st.Services, wizard.Store{Path: statePath}, wizard.Guided)

@@ -33,6 +33,7 @@ type common struct {
 	ss         wizard.SSConnection
 	keyWait    time.Duration
 	noVaultAPI bool
+	server     serverFlags
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -52,6 +53,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ss.OTP, "ss-otp", "", "live mode: the current one-time code, for a two-factor sign-in")
 	fs.BoolVar(&c.ss.Remember, "ss-remember", false, "live mode: keep the Secret Server password (from VAULTLINK_SS_PASSWORD) in the system keyring for next time")
 	fs.BoolVar(&c.noVaultAPI, "practice-without-vault-api", false, "practice mode: simulate a Secret Server without the external-vault API (modules 3 and 6 become guided steps)")
+	c.server.register(fs)
 }
 
 // liveOnly are the flags only live mode reads. Given on the command line in practice mode
@@ -124,6 +126,9 @@ func (c *common) stackOptions(log *audit.Log) (stack.Options, error) {
 	o := stack.Options{Practice: c.isPractice(), AWSProfile: c.awsProfile, Region: c.region, SecretServer: ss, Audit: log, KeyWait: c.keyWait}
 	if c.noVaultAPI {
 		o.PracticeSS.NoExternalVaultAPI = true
+	}
+	if err := c.server.apply(&o); err != nil {
+		return o, err
 	}
 	if !o.Practice {
 		if err := o.SecretServer.LoadCACert(); err != nil {
@@ -229,5 +234,6 @@ func (c *common) openUnattended(cmd, dir, practiceData string, stderr io.Writer)
 		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
 		return nil, 1
 	}
+	c.server.supply(st)
 	return &unattended{ctx: ctx, st: st, close: func() { st.Close(); stop(); log.Close() }}, 0
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
+	"github.com/vaultlink/vaultlink/services/stack"
 )
 
 func runSandbox(args []string, stdout, stderr io.Writer) int {
@@ -27,10 +28,17 @@ func serveSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	envFile := fs.String("env-file", "", "also write the endpoints to this file (for apply --sandbox)")
+	var sf serverFlags
+	sf.registerPractice(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	sb, err := sandbox.Start(awssim.Options{}, sssim.Options{})
+	var o stack.Options
+	if err := sf.apply(&o); err != nil {
+		fmt.Fprintln(stderr, "vaultlink sandbox:", err)
+		return 2
+	}
+	sb, err := sandbox.Start(awssim.Options{}, o.PracticeSS)
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultlink sandbox:", err)
 		return 1

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -549,6 +550,25 @@ func (c *Client) SecretNames(ctx context.Context) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// SecretVersion reads which version of a secret is current and when it last changed; it
+// never reads the value. A secret that does not exist is reported as such, not as an error.
+func (c *Client) SecretVersion(ctx context.Context, name string) (wizard.SecretVersion, error) {
+	out, err := c.sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	if isCode(err, "ResourceNotFoundException") {
+		return wizard.SecretVersion{}, nil
+	}
+	if err != nil {
+		return wizard.SecretVersion{}, fmt.Errorf("describe secret %q in AWS Secrets Manager: %w", name, c.friendly(err))
+	}
+	v := wizard.SecretVersion{Exists: true, LastChanged: aws.ToTime(out.LastChangedDate)}
+	for id, stages := range out.VersionIdsToStages {
+		if slices.Contains(stages, "AWSCURRENT") {
+			v.VersionID = id
+		}
+	}
+	return v, nil
 }
 
 var (

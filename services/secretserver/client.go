@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	delinea "github.com/DelineaXPM/delinea-common/api"
 	"github.com/DelineaXPM/tss-sdk-go/v3/server"
@@ -31,7 +33,16 @@ type Client struct {
 	base  string
 	sdk   *server.Server // nil with a one-time code: built from the engine's token instead
 	api   *delinea.Client
-	paths vaultAPI
+
+	maps *mapState
+}
+
+// mapState is the client's API map, behind a pointer so that copying a Client (as fmt does)
+// copies no lock.
+type mapState struct {
+	mu       sync.Mutex
+	vmap     *APIMap // the external-vault operations in use (nil: not discovered yet)
+	supplied *APIMap // a map the admin supplied (--ss-api-map): used instead of discovery
 }
 
 // BaseURL turns the connection settings into the server's base URL, refusing plain http to
@@ -85,7 +96,7 @@ func New(c wizard.SSConnection, log *audit.Log) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret server settings: %w", err)
 	}
-	cl := &Client{conn: c, audit: log, base: base, api: api, paths: defaultVaultAPI}
+	cl := &Client{conn: c, audit: log, base: base, api: api, maps: &mapState{}}
 	if c.OTP == "" {
 		cl.sdk, err = server.New(server.Configuration{
 			ServerURL:   base,
@@ -126,6 +137,11 @@ func (c *Client) URL() string { return c.base }
 // call sends one request through delinea-common and decodes a 2xx JSON answer into out. The
 // body of a failed call is reduced to the server's message; it is never logged whole.
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	return c.callLimit(ctx, method, path, in, out, 8<<20)
+}
+
+// callLimit is call with a limit on the answer's size (swagger.json of a real server is large).
+func (c *Client) callLimit(ctx context.Context, method, path string, in, out any, limit int64) error {
 	req := delinea.Request{Method: method, Path: path}
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -135,7 +151,7 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		req.Body = bytes.NewReader(b)
 	}
 	op := method + " " + strings.SplitN(path, "?", 2)[0]
-	resp, err := c.api.DoBufferedResponse(ctx, req, 8<<20)
+	resp, err := c.api.DoBufferedResponse(ctx, req, limit)
 	if err != nil {
 		c.audit.Record(audit.Entry{System: "secret-server", Operation: op, Outcome: "error", Code: codeOf(err)})
 		return explain(err)
@@ -167,34 +183,86 @@ type HTTPError struct {
 	Method  string
 }
 
-// expiredMessage is Secret Server's documented answer to a token that has expired.
-const expiredMessage = "Authentication failed or expired token."
-
 func (e *HTTPError) Error() string {
-	if e.Status == 403 && strings.HasPrefix(e.Message, expiredMessage) {
-		// The engine renews the token and retries reads itself; a write is never replayed.
-		return fmt.Sprintf("your Secret Server session expired while this step ran (%s): run the step again, and VaultLink signs in anew (with a one-time code or an API token, enter a new one first)", e.Message)
+	switch e.Status {
+	case 401, 403:
+		// Secret Server documents 403 (AuthenticationFailedResponse) for a bad or expired
+		// token. The engine renews a password sign-in and retries reads itself; a write is
+		// never replayed, and an API token or one-time code cannot be renewed.
+		return fmt.Sprintf("secret server did not accept the sign-in (%d: %s): your session expired or the API token is not valid: sign in again and run the step again (with an API token or a one-time code, enter a new one first)", e.Status, e.Message)
+	case 500:
+		return fmt.Sprintf("secret server failed while handling the request (500: %s): its logs have the details", e.Message)
 	}
 	return fmt.Sprintf("secret server answered %d: %s", e.Status, e.Message)
 }
 
+// errorBody is the union of Secret Server's documented error bodies: BadRequestResponse
+// (400), AuthenticationFailedResponse (403) and InternalServerErrorResponse (500), plus the
+// OAuth "error" of the token endpoint.
+type errorBody struct {
+	Message          string         `json:"message"`
+	MessageDetail    string         `json:"messageDetail"`
+	ErrorCode        string         `json:"errorCode"`
+	ModelState       map[string]any `json:"modelState"`
+	Error            string         `json:"error"`
+	ExceptionType    string         `json:"exceptionType"`
+	ExceptionMessage string         `json:"exceptionMessage"`
+	StackTrace       string         `json:"stackTrace"`
+}
+
+// serverMessage reduces an error body to what an admin can act on. A 500's exception text and
+// stack trace are never passed on: they can hold internals (and values) that do not belong on
+// a screen or in a log; the message and the exception type are enough to find it in the
+// server's own log.
 func serverMessage(resp *delinea.BufferedResponse) string {
-	var m struct {
-		Message   string `json:"message"`
-		Error     string `json:"error"`
-		ErrorCode string `json:"errorCode"`
-	}
-	if json.Unmarshal(resp.Body, &m) == nil && (m.Message != "" || m.Error != "") {
-		msg := m.Message
-		if msg == "" {
-			msg = m.Error
+	var m errorBody
+	if json.Unmarshal(resp.Body, &m) != nil || (m.Message == "" && m.Error == "" && m.ErrorCode == "" && len(m.ModelState) == 0) {
+		if resp.StatusCode >= 500 {
+			return "no readable message"
 		}
-		if m.ErrorCode != "" {
-			msg += " (" + m.ErrorCode + ")"
+		return resp.DiagnosticSnippet()
+	}
+	msg := m.Message
+	if msg == "" {
+		msg = m.Error
+	}
+	if resp.StatusCode >= 500 {
+		if m.ExceptionType != "" {
+			msg += " (" + m.ExceptionType + ")"
 		}
 		return msg
 	}
-	return resp.DiagnosticSnippet()
+	if m.MessageDetail != "" && m.MessageDetail != msg {
+		msg += ": " + m.MessageDetail
+	}
+	if fields := modelStateText(m.ModelState); fields != "" {
+		msg += " [" + fields + "]"
+	}
+	if m.ErrorCode != "" {
+		msg += " (" + m.ErrorCode + ")"
+	}
+	return msg
+}
+
+// modelStateText lists validation errors per field ("args.name: The Name field is required").
+func modelStateText(ms map[string]any) string {
+	keys := make([]string, 0, len(ms))
+	for k := range ms {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		switch v := ms[k].(type) {
+		case []any:
+			for _, e := range v {
+				parts = append(parts, fmt.Sprintf("%s: %v", k, e))
+			}
+		default:
+			parts = append(parts, fmt.Sprintf("%s: %v", k, v))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func codeOf(err error) string {
@@ -231,7 +299,8 @@ func explain(err error) error {
 
 // ---- connection ----
 
-// Connect checks health, signs in and reads the server's own API description.
+// Connect checks health, signs in, reads the server's version and finds its external-vault
+// operations (discovery.go).
 func (c *Client) Connect(ctx context.Context) (wizard.ServerInfo, error) {
 	var health map[string]any
 	if err := c.call(ctx, "GET", "/api/v1/healthcheck", nil, &health); err != nil {
@@ -243,37 +312,46 @@ func (c *Client) Connect(ctx context.Context) (wizard.ServerInfo, error) {
 	if err := c.call(ctx, "GET", "/api/v1/users/current", nil, &me); err != nil {
 		return wizard.ServerInfo{}, err
 	}
-	info := wizard.ServerInfo{URL: c.base, User: me.UserName}
-	var doc swaggerDoc
-	if err := c.call(ctx, "GET", "/Documents/restapi/TokenAuth/swagger.json", nil, &doc); err == nil {
-		c.paths, info.ExternalVaultAPI = probeVaultAPI(doc)
-	}
+	info := wizard.ServerInfo{URL: c.base, User: me.UserName, Version: c.Version(ctx)}
+	m := c.mapFor(ctx, info.Version)
+	c.maps.mu.Lock()
+	c.maps.vmap = m
+	c.maps.mu.Unlock()
+	info.Capabilities = c.Capabilities()
+	info.ExternalVaultAPI = info.Capabilities.Module3.Automated && info.Capabilities.Module6.Automated
+	info.APIMap = m.encode()
 	return info, nil
 }
 
 // ---- templates, folders, secrets ----
 
-type page[T any] struct {
-	Records []T `json:"records"`
+// listAll reads every page of a search into typed records.
+func listAll[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, error) {
+	var out []T
+	err := c.list(ctx, path, q, true, func(raw json.RawMessage) error {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
 }
 
 // FindTemplate finds the template by exact name (the server's search matches substrings) and
 // reads its fields.
 func (c *Client) FindTemplate(ctx context.Context, name string) (wizard.Template, error) {
-	var res page[struct {
+	recs, err := listAll[struct {
 		ID     int    `json:"id"`
 		Name   string `json:"name"`
 		Active bool   `json:"active"`
-	}]
-	q := url.Values{"filter.searchText": {name}, "take": {"100"}}
-	if err := c.call(ctx, "GET", "/api/v1/secret-templates?"+q.Encode(), nil, &res); err != nil {
-		var he *HTTPError
-		if !errors.As(err, &he) || he.Status != 404 { // an empty search can be a 404
-			return wizard.Template{}, fmt.Errorf("search templates: %w", err)
-		}
+	}](ctx, c, "/api/v1/secret-templates", url.Values{"filter.searchText": {name}})
+	if err != nil {
+		return wizard.Template{}, fmt.Errorf("search templates: %w", err)
 	}
 	id := 0
-	for _, r := range res.Records {
+	for _, r := range recs {
 		if strings.EqualFold(r.Name, name) && r.Active {
 			id = r.ID
 		}
@@ -282,7 +360,7 @@ func (c *Client) FindTemplate(ctx context.Context, name string) (wizard.Template
 		return wizard.Template{}, fmt.Errorf("secret server has no active template named %q: ask your Secret Server administrator to enable it", name)
 	}
 	var t *server.SecretTemplate
-	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { t, err = sdk.SecretTemplateContext(ctx, id); return err })
+	err = c.withVendor(ctx, func(sdk *server.Server) (err error) { t, err = sdk.SecretTemplateContext(ctx, id); return err })
 	c.audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secret-templates/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
 	if err != nil {
 		return wizard.Template{}, fmt.Errorf("read template %q: %w", name, explain(err))
@@ -322,20 +400,15 @@ func (c *Client) ResolveFolder(ctx context.Context, path string) (wizard.Folder,
 
 // Folders lists the folders the signed-in user can see, by path.
 func (c *Client) Folders(ctx context.Context) ([]wizard.Folder, error) {
-	var res page[struct {
+	recs, err := listAll[struct {
 		ID         int    `json:"id"`
 		FolderPath string `json:"folderPath"`
-	}]
-	q := url.Values{"filter.folderTypeId": {"1"}, "take": {"500"}}
-	if err := c.call(ctx, "GET", "/api/v1/folders?"+q.Encode(), nil, &res); err != nil {
-		var he *HTTPError
-		if errors.As(err, &he) && he.Status == 404 {
-			return nil, nil
-		}
+	}](ctx, c, "/api/v1/folders", url.Values{"filter.folderTypeId": {"1"}})
+	if err != nil {
 		return nil, fmt.Errorf("list folders: %w", err)
 	}
-	out := make([]wizard.Folder, 0, len(res.Records))
-	for _, f := range res.Records {
+	out := make([]wizard.Folder, 0, len(recs))
+	for _, f := range recs {
 		out = append(out, wizard.Folder{ID: f.ID, Path: f.FolderPath})
 	}
 	return out, nil
@@ -349,16 +422,11 @@ type secretSummary struct {
 }
 
 func (c *Client) searchSecrets(ctx context.Context, q url.Values) ([]secretSummary, error) {
-	var res page[secretSummary]
-	q.Set("take", "100")
-	if err := c.call(ctx, "GET", "/api/v1/secrets?"+q.Encode(), nil, &res); err != nil {
-		var he *HTTPError
-		if errors.As(err, &he) && he.Status == 404 {
-			return nil, nil
-		}
+	recs, err := listAll[secretSummary](ctx, c, "/api/v1/secrets", q)
+	if err != nil {
 		return nil, fmt.Errorf("search secrets: %w", err)
 	}
-	return res.Records, nil
+	return recs, nil
 }
 
 // FindSecret finds a secret by exact name within a template and folder.

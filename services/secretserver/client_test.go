@@ -22,7 +22,19 @@ import (
 
 func practice(t *testing.T) (*sandbox.Sandbox, *secretserver.Client, string) {
 	t.Helper()
-	sb, err := sandbox.Start(awssim.Options{}, sssim.Options{})
+	return practiceOpts(t, sssim.Options{})
+}
+
+// practiceWith is a sandbox whose Secret Server is tuned by o, and a client of it.
+func practiceWith(t *testing.T, o sssim.Options) (*sandbox.Sandbox, *secretserver.Client) {
+	t.Helper()
+	sb, c, _ := practiceOpts(t, o)
+	return sb, c
+}
+
+func practiceOpts(t *testing.T, o sssim.Options) (*sandbox.Sandbox, *secretserver.Client, string) {
+	t.Helper()
+	sb, err := sandbox.Start(awssim.Options{}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,5 +269,64 @@ func TestWrongPasswordIsExplained(t *testing.T) {
 	_, err = c.Connect(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "refused the sign-in") {
 		t.Fatalf("want an explained sign-in failure, got %v", err)
+	}
+}
+
+// vaultRoundTrip links a vault, lists, links secrets, pushes and pulls through c, and checks
+// each answer. With a page size of 1 on the server every list crosses pages.
+func vaultRoundTrip(t *testing.T, sb *sandbox.Sandbox, c *secretserver.Client) {
+	t.Helper()
+	ctx := context.Background()
+	id, secret := integrationKey(t, sb, true)
+	cred := credentialSecret(t, c, "cred", id, secret)
+	ls, err := c.LinkSettings(ctx, cred.ID, sandbox.Region)
+	if err != nil || !ls.Connected || len(ls.Vaults) != 1 || ls.Vaults[0].Name != sb.AWS.Account() || ls.Vaults[0].Region != sandbox.Region {
+		t.Fatalf("link settings %+v %v", ls, err)
+	}
+	var made []wizard.Vault
+	for _, region := range []string{sandbox.Region, "us-west-2"} {
+		v, err := c.CreateVault(ctx, wizard.VaultSpec{Name: sb.AWS.Account(), DisplayName: "AWS " + region, Region: region, CredentialSecretID: cred.ID, Active: region == sandbox.Region})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, v)
+	}
+	vaults, err := c.Vaults(ctx)
+	if err != nil || len(vaults) != 2 || vaults[1].ID != made[1].ID || vaults[1].Active || vaults[0].CredentialSecretID != cred.ID || vaults[1].Region != "us-west-2" {
+		t.Fatalf("both vaults (one inactive) on two pages, with their fields: %+v %v", vaults, err)
+	}
+	v := made[0]
+	push, err := c.FindSecretByName(ctx, sandbox.PushSecret)
+	if err != nil || push == nil {
+		t.Fatalf("practice push secret: %v", err)
+	}
+	vs1, err := c.EnsureVaultSecret(ctx, v.ID, push.ID, "team/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EnsureVaultSecret(ctx, v.ID, push.ID, "team/db-copy"); err != nil {
+		t.Fatal(err)
+	}
+	vs2, err := c.EnsureVaultSecret(ctx, v.ID, push.ID, "team/db")
+	if err != nil || vs2.ID != vs1.ID || vs1.ID == 0 {
+		t.Fatalf("linking twice must reuse the link (found on the second page): %+v %+v %v", vs1, vs2, err)
+	}
+	rep, err := c.Sync(ctx, "push", v.ID)
+	if err != nil || len(rep.Items) != 2 || !rep.Items[0].OK || rep.Items[0].Name != "team/db" || rep.Items[0].Direction != "push" {
+		t.Fatalf("push report %+v %v", rep, err)
+	}
+	rep, err = c.Sync(ctx, "pull", v.ID)
+	if err != nil || len(rep.Items) != len(sandbox.PracticeSecrets)+2 || !rep.Items[0].OK || rep.Items[0].Direction != "pull" {
+		t.Fatalf("pull report %+v %v", rep, err)
+	}
+	listed, err := c.VaultSecrets(ctx, v.ID)
+	if err != nil || len(listed) != len(sandbox.PracticeSecrets)+2 {
+		t.Fatalf("vault secrets after the pull: %+v %v", listed, err)
+	}
+	if err := c.DeleteVault(ctx, made[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if vaults, _ := c.Vaults(ctx); len(vaults) != 1 {
+		t.Fatalf("after delete: %+v", vaults)
 	}
 }

@@ -224,7 +224,7 @@ func TestServerWithoutTheExternalVaultAPI(t *testing.T) {
 		t.Fatalf("the probe must find no external-vault API: %+v %v", info, err)
 	}
 	_, err = c.LinkSettings(context.Background(), 1, "us-east-1")
-	wantMessage(t, err, "404")
+	wantMessage(t, err, "cannot check the AWS connection", "has no operation")
 }
 
 // The client holds the password and token; no formatting of it may show them (fmt reads

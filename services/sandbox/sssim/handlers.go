@@ -40,7 +40,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{"access_token": tok, "token_type": "bearer", "expires_in": int(s.opts.TokenTTL.Seconds())})
 }
 
-// authed checks the bearer token: unknown → 401; expired → the documented 403.
+// authed checks the bearer token. Secret Server documents 403 (AuthenticationFailedResponse)
+// for a token that is unknown or expired alike.
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -52,14 +53,16 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		now := s.opts.Now()
 		s.mu.Unlock()
 		switch {
-		case !ok || !known:
-			writeJSON(w, 401, map[string]string{"message": "Authentication failed or expired token."})
-		case now.After(exp):
+		case !ok || !known || now.After(exp):
 			writeJSON(w, 403, map[string]string{"message": "Authentication failed or expired token."})
 		default:
 			h(w, r)
 		}
 	}
+}
+
+func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]any{"success": true, "model": map[string]any{"version": s.version()}})
 }
 
 func (s *Server) currentUser(w http.ResponseWriter, r *http.Request) {
@@ -272,5 +275,5 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, all []any) {
 		apiError(w, 404, "API_NoResults", "No results found.")
 		return
 	}
-	writeJSON(w, 200, paged(r, all))
+	writeJSON(w, 200, s.paged(r, all))
 }

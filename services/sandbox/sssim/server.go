@@ -44,6 +44,18 @@ type Options struct {
 	// HTMLErrorPaths answer with an HTML error page and status 200, as Secret Server sometimes
 	// does behind a misconfigured front end.
 	HTMLErrorPaths []string
+
+	// Dialect chooses how the external-vault operations are named and shaped (dialect.go);
+	// "" is the practice dialect.
+	Dialect string
+	// Version is what GET /api/v1/version answers (a default per dialect when empty).
+	Version string
+	// PageSize caps how many records one page of a search holds, so tests cross pages
+	// (0: as many as asked for).
+	PageSize int
+	// SilentSync answers Push, Pull and Sync with success but moves nothing, as a server
+	// whose sync silently does not run would.
+	SilentSync bool
 }
 
 // Server is one simulated Secret Server.
@@ -135,6 +147,13 @@ func (s *Server) StartTLS(cert tls.Certificate) (string, error) {
 	return s.URL(), nil
 }
 
+// SetVersion changes what the server says its version is, as an upgrade would.
+func (s *Server) SetVersion(v string) {
+	s.mu.Lock()
+	s.opts.Version = v
+	s.mu.Unlock()
+}
+
 // Grants counts password grants attempted (a wrong password must be tried once, not retried).
 func (s *Server) Grants() int {
 	s.mu.Lock()
@@ -150,21 +169,15 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+base+"/api/v1/healthcheck", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"healthy": true, "databaseHealthy": true, "serviceBusHealthy": true})
 	})
-	m.HandleFunc("GET "+base+"/Documents/restapi/TokenAuth/swagger.json", func(w http.ResponseWriter, r *http.Request) {
+	m.HandleFunc("GET "+base+"/Documents/restapi/TokenAuth/swagger.json", s.htmlErrors(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if s.opts.NoExternalVaultAPI {
-			w.Write(swaggerWithoutExternalVaults())
-			return
-		}
-		w.Write(swaggerJSON)
-	})
+		w.Write(s.swaggerFor())
+	}))
 	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request)) {
 		method, path, _ := strings.Cut(pattern, " ")
-		if s.opts.NoExternalVaultAPI && strings.HasPrefix(path, "/external-vault") {
-			return // answers 404, as a server without these operations does
-		}
 		m.HandleFunc(method+" "+base+"/api/v1"+path, s.htmlErrors(s.authed(h)))
 	}
+	api("GET /version", s.getVersion)
 	api("GET /users/current", s.currentUser)
 	api("POST /oauth-expiration", s.expireToken)
 	api("GET /secret-templates", s.searchTemplates)
@@ -178,14 +191,14 @@ func (s *Server) routes() {
 	api("GET /secrets/{id}", s.getSecret)
 	api("DELETE /secrets/{id}", s.deleteSecret)
 	api("GET /secrets/{id}/fields/{slug}", s.getSecretField)
-	api("POST /external-vaults/link-settings", s.linkSettings)
-	api("GET /external-vaults", s.searchVaults)
-	api("POST /external-vaults", s.createVault)
-	api("GET /external-vaults/{id}", s.getVault)
-	api("DELETE /external-vaults/{id}", s.deleteVault)
-	api("POST /external-vaults/sync", s.sync)
-	api("GET /external-vault-secrets", s.searchVaultSecrets)
-	api("POST /external-vault-secrets", s.createVaultSecret)
+	// The external-vault operations, in the chosen dialect; a server without them answers
+	// 404, as one without these operations does.
+	if !s.opts.NoExternalVaultAPI {
+		handlers := s.practiceHandlers()
+		for _, op := range dialectOps(s.opts.Dialect) {
+			m.HandleFunc(op.method+" "+base+"/api"+muxPattern(op.path), s.htmlErrors(s.authed(s.translated(op, handlers[op.key]))))
+		}
+	}
 	s.mux = m
 }
 
@@ -202,20 +215,6 @@ func (s *Server) htmlErrors(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
-}
-
-// swaggerWithoutExternalVaults is swagger.json without the external-vault operations.
-func swaggerWithoutExternalVaults() []byte {
-	var doc map[string]any
-	json.Unmarshal(swaggerJSON, &doc)
-	paths, _ := doc["paths"].(map[string]any)
-	for p := range paths {
-		if strings.Contains(p, "external-vault") {
-			delete(paths, p)
-		}
-	}
-	out, _ := json.Marshal(doc)
-	return out
 }
 
 // ---- helpers ----
@@ -247,27 +246,47 @@ func decode(r *http.Request, v any) error {
 	return dec.Decode(v)
 }
 
+// page is Secret Server's paging envelope (PagingOf<Model>).
 type page struct {
-	Records []any `json:"records"`
-	Total   int   `json:"total"`
-	Skip    int   `json:"skip"`
-	Take    int   `json:"take"`
-	HasNext bool  `json:"hasNext"`
+	Records     []any  `json:"records"`
+	Total       int    `json:"total"`
+	Skip        int    `json:"skip"`
+	Take        int    `json:"take"`
+	HasNext     bool   `json:"hasNext"`
+	HasPrev     bool   `json:"hasPrev"`
+	NextSkip    int    `json:"nextSkip"`
+	PrevSkip    int    `json:"prevSkip"`
+	PageCount   int    `json:"pageCount"`
+	CurrentPage int    `json:"currentPage"`
+	BatchCount  int    `json:"batchCount"`
+	SortBy      []any  `json:"sortBy"`
+	Success     bool   `json:"success"`
+	Severity    string `json:"severity"`
 }
 
-// paged cuts records by skip/take (both the filter. and paging. query forms).
-func paged(r *http.Request, all []any) page {
+// paged cuts records by skip/take (both the filter. and paging. query forms); PageSize caps
+// take, as a server's own limit does.
+func (s *Server) paged(r *http.Request, all []any) page {
 	q := r.URL.Query()
 	skip, _ := strconv.Atoi(first(q.Get("skip"), q.Get("paging.skip")))
 	take, _ := strconv.Atoi(first(q.Get("take"), q.Get("paging.take")))
 	if take <= 0 {
 		take = 10
 	}
-	p := page{Total: len(all), Skip: skip, Take: take, Records: []any{}}
+	if s.opts.PageSize > 0 {
+		take = min(take, s.opts.PageSize)
+	}
+	skip = max(skip, 0)
+	p := page{Total: len(all), Skip: skip, Take: take, Records: []any{}, SortBy: []any{}, Success: true, Severity: "None",
+		PageCount: (len(all) + take - 1) / take, CurrentPage: skip/take + 1, HasPrev: skip > 0, PrevSkip: max(skip-take, 0)}
 	if skip < len(all) {
 		end := min(skip+take, len(all))
 		p.Records = all[skip:end]
 		p.HasNext = end < len(all)
+		p.BatchCount = len(p.Records)
+		if p.HasNext {
+			p.NextSkip = end
+		}
 	}
 	return p
 }

@@ -173,7 +173,7 @@ func (s *Server) searchVaults(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.db.Vaults[id])
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, paged(r, out))
+	writeJSON(w, 200, s.paged(r, out))
 }
 
 func (s *Server) getVault(w http.ResponseWriter, r *http.Request) {
@@ -231,7 +231,7 @@ func (s *Server) searchVaultSecrets(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.db.VaultSecrets[id])
 	}
 	s.mu.Unlock()
-	writeJSON(w, 200, paged(r, out))
+	writeJSON(w, 200, s.paged(r, out))
 }
 
 func (s *Server) createVaultSecret(w http.ResponseWriter, r *http.Request) {
@@ -314,6 +314,9 @@ func (s *Server) syncVault(ctx context.Context, action string, id int) (pulled, 
 	if v == nil {
 		return nil, nil, false
 	}
+	if s.opts.SilentSync {
+		return nil, s.silentPush(copyV), true
+	}
 	if action == "pull" || action == "sync" {
 		pulled = s.pull(ctx, copyV)
 	}
@@ -325,6 +328,20 @@ func (s *Server) syncVault(ctx context.Context, action string, id int) (pulled, 
 		}
 	}
 	return pulled, pushed, true
+}
+
+// silentPush reports every linked secret as pushed, without pushing anything: what a server
+// whose sync quietly does nothing would answer. Pulls report nothing.
+func (s *Server) silentPush(v vault) []syncResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []syncResult
+	for _, vs := range s.db.VaultSecrets {
+		if vs.ExternalVaultID == v.ID && vs.Active && vs.LinkedSecretID != 0 {
+			out = append(out, syncResult{ExternalVaultID: v.ID, ExternalVaultSecretID: vs.ID, Name: vs.Name, Success: true})
+		}
+	}
+	return out
 }
 
 func (s *Server) pull(ctx context.Context, v vault) []syncResult {
@@ -417,6 +434,7 @@ func (s *Server) push(ctx context.Context, v vault) []syncResult {
 }
 
 // pushOne writes one value to AWS with exactly the calls the least-privilege policy allows.
+// Every push writes a new version, as a push is what makes AWS current.
 func pushOne(ctx context.Context, sm *secretsmanager.Client, name, value string) string {
 	_, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: &name})
 	var nf interface{ ErrorCode() string }
@@ -428,13 +446,6 @@ func pushOne(ctx context.Context, sm *secretsmanager.Client, name, value string)
 	}
 	if err != nil {
 		return awsReason(err)
-	}
-	cur, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &name, VersionStage: aws.String("AWSCURRENT")})
-	if err != nil {
-		return awsReason(err)
-	}
-	if aws.ToString(cur.SecretString) == value {
-		return ""
 	}
 	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: &name, SecretString: &value}); err != nil {
 		return awsReason(err)

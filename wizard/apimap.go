@@ -1,0 +1,114 @@
+package wizard
+
+import (
+	"context"
+	"fmt"
+)
+
+// The Secret Server's external-vault operations are discovered, not documented, so what was
+// discovered is kept with the progress: the capability report (for the admin and the report)
+// and the API map (for the client). A restart and clean-up hand the kept map back to the
+// client instead of discovering again or guessing; a server of another version is
+// rediscovered.
+
+// Capabilities is the kept report on the Secret Server's API (false before any step or check
+// has connected).
+func (s *Session) Capabilities() (Capabilities, bool) {
+	p := s.Progress()
+	if p.APICapabilities == nil {
+		return Capabilities{}, false
+	}
+	return *p.APICapabilities, true
+}
+
+// noteConnected records what Connect found and that the current client uses that map.
+func (s *Session) noteConnected(ss SecretServer, info ServerInfo) error {
+	caps := info.Capabilities
+	s.mu.Lock()
+	s.mapClient = ss
+	s.mu.Unlock()
+	return s.commit(func(st *State) {
+		p := &st.Progress
+		p.APICapabilities, p.SecretServerURL, p.VaultAPI = &caps, info.URL, presence(info.ExternalVaultAPI)
+		if len(info.APIMap) > 0 {
+			p.APIMap = string(info.APIMap)
+		}
+	})
+}
+
+// serverCapabilities makes sure the Secret Server client works on the kept map (or a fresh
+// discovery when there is none, or it is for another server version) and returns the report.
+func (r *run) serverCapabilities(ctx context.Context) (Capabilities, error) {
+	s := r.s
+	ss := r.svc.SecretServer
+	s.mu.Lock()
+	current := s.mapClient == ss
+	s.mu.Unlock()
+	caps, kept := s.Capabilities()
+	if kept && current {
+		return caps, nil
+	}
+	keeper, isKeeper := ss.(APIMapKeeper)
+	if kept && !isKeeper {
+		return caps, nil // a client without a map: the kept report is all there is
+	}
+	if m := r.got().APIMap; kept && len(m) > 0 {
+		used, err := keeper.UseAPIMap(ctx, []byte(m))
+		if err != nil {
+			return Capabilities{}, err
+		}
+		if used {
+			caps = keeper.Capabilities()
+			info := ServerInfo{URL: r.got().SecretServerURL, Capabilities: caps, APIMap: []byte(m), ExternalVaultAPI: caps.Module3.Automated && caps.Module6.Automated}
+			return caps, s.noteConnected(ss, info)
+		}
+		r.progress("Secret Server's version changed since its API was discovered: discovering it again")
+	}
+	info, err := ss.Connect(ctx)
+	if err != nil {
+		return Capabilities{}, err
+	}
+	return info.Capabilities, s.noteConnected(ss, info)
+}
+
+// moduleMode is how an external-vault step's module runs on this server.
+func (r *run) moduleMode(ctx context.Context) (ModuleMode, error) {
+	m, _, _, err := r.s.lookup(r.ref)
+	if err != nil {
+		return ModuleMode{}, err
+	}
+	caps, err := r.serverCapabilities(ctx)
+	if err != nil {
+		return ModuleMode{}, err
+	}
+	return caps.ModeFor(m.Number), nil
+}
+
+// apiFacts names the discovered operations a step ran on, so the admin sees that they are not
+// vendor-documented and which ones they were.
+func (r *run) apiFacts(keys ...string) []Fact {
+	caps, ok := r.s.Capabilities()
+	if !ok {
+		return nil
+	}
+	var facts []Fact
+	for _, k := range keys {
+		if op, found := caps.Operation(k); found && op.Found {
+			facts = append(facts, Fact{"Secret Server API", op.Need + ": " + op.Describe()})
+		}
+	}
+	return facts
+}
+
+// guidedWhy explains a guided step with the mode's reason.
+func guidedWhy(m ModuleMode) string {
+	return fmt.Sprintf("VaultLink cannot do this step through this Secret Server's API (%s), so it is done in the web console.", m.Reason)
+}
+
+// modeText is a module's mode in a few words, for a step's facts.
+func modeText(m ModuleMode) string {
+	if m.Automated {
+		return "automated: " + m.Reason
+	}
+	return "guided in the web console: " + m.Reason
+}
