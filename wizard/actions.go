@@ -198,11 +198,8 @@ func ensureGroupSettings(ctx context.Context, r *run) (Entity, []Fact, error) {
 	iam := r.svc().IAM
 	name := r.set("group_name")
 	r.progress("Making sure IAM group " + name + " exists")
-	group, err := iam.EnsureGroup(ctx, name, r.adopt("group", name))
+	group, err := ensureGroupCrashSafe(ctx, r, name)
 	if err != nil {
-		return Entity{}, nil, err
-	}
-	if err := r.journal("group", group); err != nil {
 		return Entity{}, nil, err
 	}
 	facts := []Fact{{"Group", group.Name}, {"Group ARN", group.ARN}}
@@ -285,29 +282,26 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	var key AccessKey
-	adopted := false
-	// Resume: a key made earlier whose secret is in the keyring is reused, never duplicated.
-	if id := r.out(outKeyID); id != "" && slices.ContainsFunc(keys, func(k KeyMeta) bool { return k.ID == id }) {
-		if sec, err := kr.Load(r.out(outKeyringRef)); err == nil && !sec.Empty() {
-			key, adopted = AccessKey{ID: id, Secret: sec}, true
-			r.progress("Reusing access key " + MaskKeyID(id) + " from " + kr.Name())
-		}
+	// Reconcile first: reuse a key whose secret is in the keyring, deal with orphans, drop
+	// stale keyring entries (reconcile.go).
+	rec, err := reconcileKeys(ctx, r, user, keys)
+	if err != nil {
+		return StepRecord{}, err
 	}
-	if !adopted {
-		if len(keys) >= 2 {
-			return StepRecord{}, fmt.Errorf("user %s already has 2 access keys, the most AWS allows, and VaultLink has neither secret: delete an unused key in the IAM console (Security credentials) and run this step again", user)
-		}
-		r.progress("Creating access key")
-		key, err = iam.CreateAccessKey(ctx, user)
-		if err != nil {
+	for _, n := range rec.notices {
+		r.progress(n)
+	}
+	var key AccessKey
+	adopted := rec.reuse != nil
+	if adopted {
+		key = *rec.reuse
+		r.progress("Reusing access key " + MaskKeyID(key.ID) + " from " + kr.Name())
+		if err := r.save(map[string]string{outKeyID: key.ID, outKeyringRef: KeyringRef(user, key.ID), intentKey("access-key", user): ""}); err != nil {
 			return StepRecord{}, err
 		}
-		ref := KeyringRef(user, key.ID)
-		if err := kr.Store(ref, key.Secret); err != nil {
-			return StepRecord{}, fmt.Errorf("access key %s was created but could not be stored in %s: %w; delete that key in the IAM console and run this step again", MaskKeyID(key.ID), kr.Name(), err)
-		}
-		if err := r.save(map[string]string{outKeyID: key.ID, outKeyringRef: ref}); err != nil {
+	} else {
+		key, err = createKeyIntoKeyring(ctx, r, user, rec.live)
+		if err != nil {
 			return StepRecord{}, err
 		}
 	}
@@ -334,8 +328,12 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil || !stored.Equal(key.Secret) {
 		return StepRecord{}, fmt.Errorf("verify: the secret in %s does not match the new key (%v)", kr.Name(), err)
 	}
+	summary := adoptedOr(!adopted, "Access key created and stored in "+kr.Name(), "Access key reused from "+kr.Name())
+	if len(rec.notices) > 0 {
+		summary += "; " + strings.Join(rec.notices, "; ")
+	}
 	return StepRecord{
-		Summary: adoptedOr(!adopted, "Access key created and stored in "+kr.Name(), "Access key reused from "+kr.Name()),
+		Summary: summary,
 		Facts: []Fact{
 			{"Access key ID", MaskKeyID(key.ID)},
 			{"Secret access key", "stored in " + kr.Name() + " (never shown)"},
@@ -495,7 +493,18 @@ func runCreateSecret(ctx context.Context, r *run) (StepRecord, error) {
 	if existing != nil {
 		ref = *existing
 		r.progress("Found existing secret " + name)
+		if r.intended("secret", name) {
+			// An earlier run was stopped right after creating it: it is VaultLink's.
+			if err := r.settle("secret", name); err != nil {
+				return StepRecord{}, err
+			}
+			created = true
+		}
 	} else {
+		// Saved before the create, so a crash right after it still knows the secret is ours.
+		if err := r.intend("secret", name, ""); err != nil {
+			return StepRecord{}, err
+		}
 		var fields []FieldValue
 		for _, k := range []string{outFieldUser, outFieldKey, outFieldSecret} {
 			id, slug := splitField(r.out(k))
@@ -507,7 +516,7 @@ func runCreateSecret(ctx context.Context, r *run) (StepRecord, error) {
 			return StepRecord{}, err
 		}
 		created = true
-		if err := r.save(map[string]string{outSecretID: strconv.Itoa(ref.ID), createdKey("secret", name): "yes"}); err != nil {
+		if err := r.save(map[string]string{outSecretID: strconv.Itoa(ref.ID), createdKey("secret", name): "yes", intentKey("secret", name): ""}); err != nil {
 			return StepRecord{}, err
 		}
 	}
@@ -630,14 +639,25 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 		}
 	}
 	created := false
+	vaultKey := name + "@" + region
+	if v != nil && r.intended("vault", vaultKey) {
+		// An earlier run was stopped right after creating it: it is VaultLink's.
+		if err := r.settle("vault", vaultKey); err != nil {
+			return StepRecord{}, err
+		}
+		created = true
+	}
 	if v == nil {
+		if err := r.intend("vault", vaultKey, ""); err != nil {
+			return StepRecord{}, err
+		}
 		r.progress("Creating the external vault link")
 		made, err := ss.CreateVault(ctx, VaultSpec{Name: name, DisplayName: r.set("display_name"), Region: region, CredentialSecretID: secretID, Active: active})
 		if err != nil {
 			return StepRecord{}, err
 		}
 		v, created = &made, true
-		if err := r.save(map[string]string{createdKey("vault", made.Name+"@"+made.Region): "yes"}); err != nil {
+		if err := r.save(map[string]string{createdKey("vault", made.Name+"@"+made.Region): "yes", intentKey("vault", vaultKey): ""}); err != nil {
 			return StepRecord{}, err
 		}
 	}

@@ -69,6 +69,8 @@ type IAM interface {
 	GroupMembers(ctx context.Context, group string) ([]string, error)
 	AccessKeys(ctx context.Context, user string) ([]KeyMeta, error)
 	CreateAccessKey(ctx context.Context, user string) (AccessKey, error)
+	// DeleteAccessKey deletes the key and its description tag (gone already counts as done).
+	DeleteAccessKey(ctx context.Context, user, keyID string) error
 	TagUser(ctx context.Context, user, key, value string) error
 	UserTags(ctx context.Context, user string) (map[string]string, error)
 	AttachGroupPolicy(ctx context.Context, group, policyARN string) error

@@ -316,6 +316,8 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 	if err == nil && !manual {
 		rec, err = act.run(ctx, r)
 	}
+	// Errors quote servers; nothing secret-looking goes on to the screen, log or state.
+	err = RedactError(err)
 	rec.At = s.svc.Now()
 	switch {
 	case err != nil:
@@ -335,9 +337,16 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 	s.mu.Lock()
 	s.state.Steps[ref.String()] = rec
 	saveErr := s.saveLocked()
+	if saveErr != nil && err == nil {
+		// Not recorded means not done: the next step must not unlock on a record only memory
+		// holds. The file keeps what was recorded before.
+		rec.Status, rec.Error = StepFailed, saveErr.Error()
+		s.state.Steps[ref.String()] = rec
+	}
 	s.mu.Unlock()
 	if err == nil && saveErr != nil {
 		err = saveErr
+		s.emit(ref, "error", step.Title+": "+err.Error())
 	}
 	return rec, err
 }
@@ -359,6 +368,7 @@ func (s *Session) ConfirmManual(ctx context.Context, ref StepRef) (StepRecord, e
 	}
 	defer end()
 	rec, err := act.confirm(ctx, s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) }))
+	err = RedactError(err)
 	rec.At = s.svc.Now()
 	if err != nil {
 		// Still waiting: keep the click path, show why the check failed.
@@ -494,6 +504,10 @@ func (s *Session) setOutputs(kv map[string]string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, v := range kv {
+		if v == "" {
+			delete(s.state.Outputs, k) // an empty value withdraws a record (an intent, say)
+			continue
+		}
 		s.state.Outputs[k] = v
 	}
 	return s.saveLocked()
@@ -536,19 +550,20 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	// server that refuses is reported with the click path, and clean-up goes on.
 	if vaultOwned && vaultID > 0 {
 		if err := s.svc.SecretServer.DeleteVault(ctx, vaultID); err != nil {
-			report(fmt.Sprintf("⚠ the external vault link (id %d) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", vaultID, err))
+			report(fmt.Sprintf("⚠ the external vault link (id %d) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", vaultID, RedactError(err)))
 		} else {
 			report(fmt.Sprintf("removed the external vault link (id %d)", vaultID))
 		}
 	}
 	if secretOwned && secretID > 0 {
 		if err := s.svc.SecretServer.DeleteSecret(ctx, secretID); err != nil {
-			report(fmt.Sprintf("⚠ the Secret Server secret (id %d) could not be removed (%v): delete it in Secret Server under All Secrets", secretID, err))
+			report(fmt.Sprintf("⚠ the Secret Server secret (id %d) could not be removed (%v): delete it in Secret Server under All Secrets", secretID, RedactError(err)))
 		} else {
 			report(fmt.Sprintf("deleted the Secret Server secret (id %d)", secretID))
 		}
 	}
 	iamDone, err := s.svc.IAM.Cleanup(ctx, t, func(msg string) { progress(msg); s.emit(cleanRef, "progress", msg) })
+	err = RedactError(err)
 	done = append(done, iamDone...)
 	if err != nil {
 		s.emit(cleanRef, "error", "Clean-up stopped: "+err.Error())

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,20 +101,55 @@ func (s Store) Load() (*State, error) {
 		return nil, fmt.Errorf("read wizard state %s: %w", s.Path, err)
 	}
 	st := newState()
-	if err := json.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("wizard state %s is damaged (%v): move it aside to start over", s.Path, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	// Strict: a hand edit with a misspelt field is damage too, not something to ignore.
+	dec.DisallowUnknownFields()
+	err = dec.Decode(st)
+	if err == nil && dec.More() {
+		err = errors.New("extra data after the end")
 	}
-	if st.Version != stateVersion {
-		return nil, fmt.Errorf("wizard state %s has version %d, this VaultLink reads %d", s.Path, st.Version, stateVersion)
+	if err == nil && st.Version != stateVersion {
+		err = fmt.Errorf("it has version %d, this VaultLink reads %d", st.Version, stateVersion)
+	}
+	if err != nil {
+		return nil, s.setAside(err)
 	}
 	return st, nil
+}
+
+// DamagedError says the progress file could not be read and where it was kept.
+type DamagedError struct {
+	Path, KeptAs string
+	Err          error
+}
+
+func (e *DamagedError) Error() string {
+	if e.KeptAs == "" {
+		return fmt.Sprintf("the progress file %s is damaged (%v) and could not be moved aside: move it away yourself, then start VaultLink again (steps adopt what they already made)", e.Path, e.Err)
+	}
+	return fmt.Sprintf("the progress file %s is damaged (%v). It was kept, unchanged, as %s; nothing was overwritten. Start VaultLink again to begin with fresh progress (steps adopt what they already made in AWS and Secret Server), or repair that file and move it back", e.Path, e.Err, e.KeptAs)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// setAside renames a damaged progress file out of the way (never deleting or overwriting it),
+// so the admin can inspect it and the next start begins fresh instead of failing forever.
+func (s Store) setAside(why error) error {
+	kept := fmt.Sprintf("%s.damaged-%s", s.Path, time.Now().UTC().Format("20060102-150405.000"))
+	if _, err := os.Stat(kept); err == nil {
+		return &DamagedError{Path: s.Path, Err: why}
+	}
+	if err := os.Rename(s.Path, kept); err != nil {
+		return &DamagedError{Path: s.Path, Err: why}
+	}
+	return &DamagedError{Path: s.Path, KeptAs: kept, Err: why}
 }
 
 // Save writes the state atomically (temporary file, then rename), so a crash mid-write leaves
 // the previous state intact.
 func (s Store) Save(st *State) error {
 	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
-		return fmt.Errorf("create state folder: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
@@ -121,22 +157,35 @@ func (s Store) Save(st *State) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.Path), ".state-*.json")
 	if err != nil {
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	if err := os.Rename(tmp.Name(), s.Path); err != nil {
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	return nil
 }
+
+// SaveError says the progress could not be written (a full disk, a read-only folder). The
+// file on disk is the previous, complete version: the write goes to a temporary file first.
+type SaveError struct {
+	Path string
+	Err  error
+}
+
+func (e *SaveError) Error() string {
+	return fmt.Sprintf("the progress could not be saved to %s (%v): what was recorded before is intact; free disk space or make the folder writable, then run this step again", e.Path, e.Err)
+}
+
+func (e *SaveError) Unwrap() error { return e.Err }

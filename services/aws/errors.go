@@ -11,6 +11,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
+
+	"github.com/vaultlink/vaultlink/wizard"
 )
 
 // errorCode returns the AWS error code, or "". moto answers Secrets Manager denials with an
@@ -71,6 +73,8 @@ func (c *Client) friendly(err error) error {
 	if errors.As(err, &apiErr) {
 		msg = apiErr.ErrorMessage()
 	}
+	// AWS error text can quote what it was sent; nothing secret-looking is passed on.
+	msg = wizard.Redact(msg)
 	profile := ""
 	if c.conf.Profile != "" {
 		profile = " --profile " + c.conf.Profile
@@ -108,7 +112,7 @@ func (c *Client) friendly(err error) error {
 		if code != "" {
 			return &PlainError{Advice: msg + " (" + code + ")", Err: err}
 		}
-		return err
+		return wizard.RedactError(err)
 	}
 	return &PlainError{Advice: advice, Err: err}
 }

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	delinea "github.com/DelineaXPM/delinea-common/api"
 	"github.com/DelineaXPM/tss-sdk-go/v3/server"
@@ -40,6 +41,9 @@ type Config struct {
 	OTP      string        // the one-time code of a two-factor sign-in
 	CACert   []byte        // PEM roots of a private CA, trusted for this connection only
 	Audit    *audit.Log
+	// Timeout bounds each request (default 30 s): a server that never answers fails the step
+	// with a message instead of holding it.
+	Timeout time.Duration
 }
 
 // Client implements wizard.SecretServer.
@@ -87,7 +91,7 @@ func New(c Config) (*Client, error) {
 	dc := delinea.Config{
 		URL: base, Target: delinea.TargetSecretServer,
 		Username: c.Username, Password: c.Password.Reveal(), Domain: c.Domain, Token: c.Token.Reveal(),
-		CACert: c.CACert,
+		CACert: c.CACert, Timeout: c.Timeout,
 	}
 	if c.OTP != "" {
 		// Secret Server takes the code in an OTP header on the token request. The engine sends
@@ -114,11 +118,22 @@ func New(c Config) (*Client, error) {
 
 // withVendor runs fn with the vendor SDK client.
 func (c *Client) withVendor(ctx context.Context, fn func(*server.Server) error) error {
+	timeout := c.conf.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	// The vendor SDK has no time limit of its own; the context gives it one.
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	sdk, err := c.vendor(ctx)
 	if err != nil {
 		return err
 	}
-	return fn(sdk)
+	err = fn(sdk)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: Secret Server did not answer within %s", delinea.ErrTimeout, timeout)
+	}
+	return err
 }
 
 // vendor returns the SDK client, built on the engine's token when a one-time code was used.
@@ -205,9 +220,9 @@ func serverMessage(resp *delinea.BufferedResponse) string {
 		if m.ErrorCode != "" {
 			msg += " (" + m.ErrorCode + ")"
 		}
-		return msg
+		return wizard.Redact(msg)
 	}
-	return resp.DiagnosticSnippet()
+	return wizard.Redact(resp.DiagnosticSnippet())
 }
 
 func codeOf(err error) string {
