@@ -64,16 +64,16 @@ type liveWorld struct {
 	opID, opSecret string
 	ss             *sssim.Server
 	dir, plan      string
+	user           string // the IAM user name, distinct per moto so keyring entries do not mix
 }
 
 const (
-	crashUser   = "delinea-secrets-sync"
 	crashSecret = "AWS-SecretsManager-Integration"
 	crashDesc   = "Secret Server External Vault Integration"
 	liveService = "VaultLink" // the keyring service of live mode
 )
 
-func newLiveWorld(t *testing.T, m *awstest.Moto, planExtra string) *liveWorld {
+func newLiveWorld(t *testing.T, m *awstest.Moto, user, planExtra string) *liveWorld {
 	t.Helper()
 	ctx := context.Background()
 	m.Reset(t)
@@ -90,7 +90,7 @@ func newLiveWorld(t *testing.T, m *awstest.Moto, planExtra string) *liveWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &liveWorld{moto: m, opID: aws.ToString(k.AccessKey.AccessKeyId), opSecret: aws.ToString(k.AccessKey.SecretAccessKey), dir: t.TempDir()}
+	w := &liveWorld{moto: m, opID: aws.ToString(k.AccessKey.AccessKeyId), opSecret: aws.ToString(k.AccessKey.SecretAccessKey), dir: t.TempDir(), user: user}
 	if _, err := secretsmanager.NewFromConfig(w.op()).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("team/existing"), SecretString: aws.String("x")}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +102,12 @@ func newLiveWorld(t *testing.T, m *awstest.Moto, planExtra string) *liveWorld {
 	w.ss.SeedSecret("App-DB", "app", "db-password")
 	m.Enforce(t)
 	w.plan = filepath.Join(w.dir, "plan.yaml")
-	plan := "mode: live\nsettings:\n  group_policy: custom\n  push_secret: App-DB\n  remote_name: team/app-db\n" + planExtra
+	plan := "mode: live\nsettings:\n  user_name: " + user + "\n  group_policy: custom\n  push_secret: App-DB\n  remote_name: team/app-db\n" + planExtra
 	if err := os.WriteFile(w.plan, []byte(plan), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	clearKeyring(t)
-	t.Cleanup(func() { clearKeyring(t) })
+	w.clearKeyring(t)
+	t.Cleanup(func() { w.clearKeyring(t) })
 	return w
 }
 
@@ -150,9 +150,9 @@ func killed(err error) bool {
 	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
-// keyringEntries lists the user names of live mode's keyring entries, straight from the Secret
-// Service (go-keyring cannot list).
-func keyringEntries(t *testing.T) []string {
+// keyringEntries lists the names of live mode's keyring entries for the world's IAM user,
+// straight from the Secret Service (go-keyring cannot list).
+func (w *liveWorld) keyringEntries(t *testing.T) []string {
 	t.Helper()
 	svc, err := ss.NewSecretService()
 	if err != nil {
@@ -169,15 +169,17 @@ func keyringEntries(t *testing.T) []string {
 			t.Fatalf("read a keyring item: %v", err)
 		}
 		attrs, _ := v.Value().(map[string]string)
-		names = append(names, attrs["username"])
+		if strings.HasPrefix(attrs["username"], "aws/"+w.user+"/") {
+			names = append(names, attrs["username"])
+		}
 	}
 	sort.Strings(names)
 	return names
 }
 
-func clearKeyring(t *testing.T) {
+func (w *liveWorld) clearKeyring(t *testing.T) {
 	t.Helper()
-	for _, n := range keyringEntries(t) {
+	for _, n := range w.keyringEntries(t) {
 		gokeyring.Delete(liveService, n)
 	}
 }
@@ -226,12 +228,12 @@ func (w *liveWorld) awsCounts(t *testing.T) awsCounts {
 			c.users++
 		}
 	}
-	if keys, err := im.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(crashUser)}); err == nil {
+	if keys, err := im.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(w.user)}); err == nil {
 		c.keys = len(keys.AccessKeyMetadata)
 		if c.keys > 0 {
 			c.keyID = aws.ToString(keys.AccessKeyMetadata[0].AccessKeyId)
 		}
-		tags, err := im.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String(crashUser)})
+		tags, err := im.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String(w.user)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,8 +283,8 @@ func (w *liveWorld) checkComplete(t *testing.T) {
 	if secrets != 1 || vaults != 1 {
 		t.Fatalf("want one Secret Server secret and one vault link; got %d and %d", secrets, vaults)
 	}
-	entries := keyringEntries(t)
-	want := "aws/" + crashUser + "/" + c.keyID
+	entries := w.keyringEntries(t)
+	want := "aws/" + w.user + "/" + c.keyID
 	if len(entries) != 1 || entries[0] != want {
 		t.Fatalf("want exactly one keyring entry, %s; got %v", want, entries)
 	}
@@ -291,8 +293,8 @@ func (w *liveWorld) checkComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	who, err := sts.NewFromConfig(motoConfig(w.moto.URL, c.keyID, secret)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-	if err != nil || !strings.HasSuffix(aws.ToString(who.Arn), ":user/"+crashUser) {
-		t.Fatalf("the keyring's secret does not sign in as %s: %v", crashUser, err)
+	if err != nil || !strings.HasSuffix(aws.ToString(who.Arn), ":user/"+w.user) {
+		t.Fatalf("the keyring's secret does not sign in as %s: %v", w.user, err)
 	}
 }
 
@@ -306,7 +308,7 @@ func (w *liveWorld) checkEmpty(t *testing.T) {
 	if secrets, vaults := w.simCounts(t); secrets != 0 || vaults != 0 {
 		t.Fatalf("clean-up left %d Secret Server secret(s) and %d vault link(s)", secrets, vaults)
 	}
-	if e := keyringEntries(t); len(e) != 0 {
+	if e := w.keyringEntries(t); len(e) != 0 {
 		t.Fatalf("clean-up left keyring entries %v", e)
 	}
 }
@@ -331,16 +333,30 @@ func (w *liveWorld) auditOps(t *testing.T) []string {
 // TestCrashAtEveryCall kills `vaultlink apply --live` right after each recorded call of a full
 // run in turn (N = 1 … last), runs it again to completion, and checks that nothing was lost or
 // doubled; then `vaultlink cleanup` must leave nothing behind. Call N = CreateAccessKey is the
-// orphan-key case: AWS has made the key, nobody holds its secret.
+// orphan-key case: AWS has made the key, nobody holds its secret. The points run on a few
+// moto servers side by side (VAULTLINK_CRASH_WORKERS, default 2), each case on one of them.
 func TestCrashAtEveryCall(t *testing.T) {
 	requireKeyring(t)
-	m := awstest.Start(t)
+	workers := 2
+	if n, err := strconv.Atoi(os.Getenv("VAULTLINK_CRASH_WORKERS")); err == nil && n > 0 {
+		workers = n
+	}
+	type slot struct {
+		m    *awstest.Moto
+		user string
+	}
+	pool := make(chan slot, workers)
+	for i := range workers {
+		pool <- slot{awstest.Start(t), fmt.Sprintf("crash-sync-%d", i)}
+	}
 	start := time.Now()
 
 	// A clean run counts the calls and names them.
 	var ops []string
 	t.Run("clean", func(t *testing.T) {
-		w := newLiveWorld(t, m, "  replace_orphan_keys: \"yes\"\n")
+		sl := <-pool
+		defer func() { pool <- sl }()
+		w := newLiveWorld(t, sl.m, sl.user, "  replace_orphan_keys: \"yes\"\n")
 		if out, errOut, err := w.apply(t, 0); err != nil {
 			t.Fatalf("apply: %v\n%s\n%s", err, out, errOut)
 		}
@@ -356,47 +372,50 @@ func TestCrashAtEveryCall(t *testing.T) {
 			orphanN = i + 1
 		}
 	}
-	if orphanN == 0 {
-		t.Fatalf("no CreateAccessKey among the calls: %v", ops)
+	if orphanN == 0 || orphanN == len(ops) || ops[orphanN] != "keyring store" {
+		t.Fatalf("want CreateAccessKey followed by the keyring write among the calls: %v", ops)
 	}
 	last := len(ops)
-	if s := os.Getenv("VAULTLINK_CRASH_POINTS"); s != "" { // for debugging one point: "17" or "10-20"
-		lo, hi, _ := strings.Cut(s, "-")
-		a, _ := strconv.Atoi(lo)
-		b, _ := strconv.Atoi(orDefault(hi, lo))
-		ops = ops[:min(b, len(ops))]
-		for i := range a - 1 {
-			ops[i] = ""
-		}
+	lo, hi := 1, last
+	if s := os.Getenv("VAULTLINK_CRASH_POINTS"); s != "" { // for debugging: "17" or "10-20"
+		a, b, _ := strings.Cut(s, "-")
+		lo, _ = strconv.Atoi(a)
+		hi, _ = strconv.Atoi(orDefault(b, a))
+		hi = min(hi, last)
 	}
-	survived := 0
-	for n := 1; n <= len(ops); n++ {
-		if ops[n-1] == "" {
-			continue
+	var survived atomic.Int64
+	t.Run("points", func(t *testing.T) {
+		for n := lo; n <= hi; n++ {
+			t.Run(fmt.Sprintf("kill after call %02d of %d (%s)", n, last, ops[n-1]), func(t *testing.T) {
+				t.Parallel()
+				sl := <-pool
+				defer func() { pool <- sl }()
+				w := newLiveWorld(t, sl.m, sl.user, "  replace_orphan_keys: \"yes\"\n")
+				out, errOut, err := w.apply(t, n)
+				if !killed(err) {
+					t.Fatalf("the crash switch did not fire at call %d (%v)\n%s\n%s", n, err, out, errOut)
+				}
+				if got := w.auditOps(t); len(got) != n || got[n-1] != ops[n-1] {
+					t.Fatalf("the run died after %d calls, the last %q; the clean run's call %d is %q", len(got), got[len(got)-1], n, ops[n-1])
+				}
+				out, errOut, err = w.apply(t, 0)
+				if err != nil {
+					t.Fatalf("rerun after a crash at call %d failed: %v\nstdout:\n%s\nstderr:\n%s", n, err, out, errOut)
+				}
+				if n == orphanN && !strings.Contains(out, "deleted orphaned access key") {
+					t.Fatalf("the rerun did not tell about the orphaned key:\n%s", out)
+				}
+				w.checkComplete(t)
+				if out, errOut, err := w.cleanup(t); err != nil {
+					t.Fatalf("cleanup: %v\n%s\n%s", err, out, errOut)
+				}
+				w.checkEmpty(t)
+				survived.Add(1)
+			})
 		}
-		t.Run(fmt.Sprintf("kill after call %02d of %d (%s)", n, last, ops[n-1]), func(t *testing.T) {
-			w := newLiveWorld(t, m, "  replace_orphan_keys: \"yes\"\n")
-			out, errOut, err := w.apply(t, n)
-			if !killed(err) {
-				t.Fatalf("the crash switch did not fire at call %d (%v)\n%s\n%s", n, err, out, errOut)
-			}
-			if got := w.auditOps(t); len(got) != n || got[n-1] != ops[n-1] {
-				t.Fatalf("the run died after %d calls, the last %q; the clean run's call %d is %q", len(got), got[len(got)-1], n, ops[n-1])
-			}
-			if out, errOut, err := w.apply(t, 0); err != nil {
-				t.Fatalf("rerun after a crash at call %d failed: %v\nstdout:\n%s\nstderr:\n%s", n, err, out, errOut)
-			} else if n == orphanN && !strings.Contains(out, "orphan") {
-				t.Fatalf("the rerun did not tell about the orphaned key:\n%s", out)
-			}
-			w.checkComplete(t)
-			if out, errOut, err := w.cleanup(t); err != nil {
-				t.Fatalf("cleanup: %v\n%s\n%s", err, out, errOut)
-			}
-			w.checkEmpty(t)
-			survived++
-		})
-	}
-	t.Logf("crash points survived: %d of %d calls (orphan-key point: call %d); %s in all", survived, last, orphanN, time.Since(start).Round(time.Second))
+	})
+	t.Logf("crash points survived: %d of %d (calls %d-%d of %d; orphan-key point: call %d, CreateAccessKey); %d moto workers; %s in all",
+		survived.Load(), hi-lo+1, lo, hi, last, orphanN, workers, time.Since(start).Round(time.Second))
 }
 
 // TestOrphanKeyNeedsConsent: after a crash right after CreateAccessKey, a plan without
@@ -404,7 +423,7 @@ func TestCrashAtEveryCall(t *testing.T) {
 func TestOrphanKeyNeedsConsent(t *testing.T) {
 	requireKeyring(t)
 	m := awstest.Start(t)
-	w := newLiveWorld(t, m, "")
+	w := newLiveWorld(t, m, "consent-sync", "")
 	out, errOut, err := w.apply(t, 0)
 	if err != nil {
 		t.Fatalf("apply: %v\n%s\n%s", err, out, errOut)
@@ -415,7 +434,7 @@ func TestOrphanKeyNeedsConsent(t *testing.T) {
 			n = i + 1
 		}
 	}
-	w = newLiveWorld(t, m, "")
+	w = newLiveWorld(t, m, "consent-sync", "")
 	if _, _, err := w.apply(t, n); !killed(err) {
 		t.Fatalf("the crash switch did not fire: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -199,11 +200,31 @@ type HTTPError struct {
 const expiredMessage = "Authentication failed or expired token."
 
 func (e *HTTPError) Error() string {
-	if e.Status == 403 && strings.HasPrefix(e.Message, expiredMessage) {
+	switch {
+	case e.Status == 403 && strings.HasPrefix(e.Message, expiredMessage):
 		// The engine renews the token and retries reads itself; a write is never replayed.
 		return fmt.Sprintf("your Secret Server session expired while this step ran (%s): run the step again, and VaultLink signs in anew (with a one-time code or an API token, enter a new one first)", e.Message)
+	case e.Status == 429:
+		return fmt.Sprintf("secret server answered 429, too many requests (%s): wait a minute, then run the step again", e.Message)
+	case e.Status >= 500:
+		return fmt.Sprintf("secret server answered %d, a server error (%s): wait a moment and run the step again; it finds anything the call had already made (if it keeps failing, check the server's logs)", e.Status, e.Message)
 	}
 	return fmt.Sprintf("secret server answered %d: %s", e.Status, e.Message)
+}
+
+var htmlTitle = regexp.MustCompile(`(?is)<title>\s*(.*?)\s*</title>`)
+
+// htmlSummary reduces an HTML error page (from a proxy or the server's front end) to its
+// title, so the admin reads "an HTML page titled …" rather than markup.
+func htmlSummary(body string) (string, bool) {
+	trimmed := strings.ToLower(strings.TrimSpace(body))
+	if !strings.HasPrefix(trimmed, "<!doctype html") && !strings.HasPrefix(trimmed, "<html") {
+		return "", false
+	}
+	if m := htmlTitle.FindStringSubmatch(body); m != nil {
+		return "an HTML error page titled \"" + m[1] + "\" (from the server's web front end or a proxy)", true
+	}
+	return "an HTML error page (from the server's web front end or a proxy)", true
 }
 
 func serverMessage(resp *delinea.BufferedResponse) string {
@@ -221,6 +242,9 @@ func serverMessage(resp *delinea.BufferedResponse) string {
 			msg += " (" + m.ErrorCode + ")"
 		}
 		return wizard.Redact(msg)
+	}
+	if sum, ok := htmlSummary(string(resp.Body)); ok {
+		return sum
 	}
 	return wizard.Redact(resp.DiagnosticSnippet())
 }
@@ -249,13 +273,28 @@ func explain(err error) error {
 		return fmt.Errorf("secret server asks for a one-time code (two-factor sign-in): enter the current code and sign in again (it was tried once): %w", err)
 	case errors.Is(err, delinea.ErrAccessDenied):
 		return fmt.Errorf("secret server refused the sign-in: check the user name, password and domain (it was tried once, so the account is not locked out): %w", err)
-	case errors.Is(err, delinea.ErrTransport), errors.Is(err, delinea.ErrTimeout):
-		return fmt.Errorf("cannot reach Secret Server: check the URL, the network and any proxy (HTTPS_PROXY): %w", err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("stopped before Secret Server answered: run the step again when you are ready; it finds anything the call had already made: %w", err)
+	case errors.Is(err, delinea.ErrTimeout):
+		return fmt.Errorf("secret server did not answer in time: check the URL, the network and any proxy (HTTPS_PROXY), then run the step again; it finds anything the call had already made: %w", err)
+	case errors.Is(err, delinea.ErrTransport):
+		return fmt.Errorf("cannot reach Secret Server (the connection broke): check the URL, the network and any proxy (HTTPS_PROXY), then run the step again; it finds anything the call had already made: %w", err)
 	case errors.Is(err, delinea.ErrConfig):
 		return fmt.Errorf("secret server settings: %w", err)
+	case vendorStatus.MatchString(msg):
+		// The vendor SDK reports a failed answer as "503 Service Unavailable: …".
+		code := msg[:3]
+		if code == "429" {
+			return fmt.Errorf("secret server is limiting requests (HTTP 429): wait a minute, then run the step again: %w", err)
+		}
+		if code[0] == '5' {
+			return fmt.Errorf("secret server had a server error (HTTP %s): wait a moment and run the step again; it finds anything the call had already made: %w", code, err)
+		}
 	}
 	return err
 }
+
+var vendorStatus = regexp.MustCompile(`^[45][0-9][0-9] `)
 
 // ---- connection ----
 
