@@ -136,7 +136,7 @@ func (w *faultWorld) duplicates(t *testing.T) string {
 	data, _ := w.sb.SS.Snapshot()
 	var db struct {
 		Secrets map[string]struct{ Name string } `json:"secrets"`
-		Vaults  map[string]json.RawMessage        `json:"vaults"`
+		Vaults  map[string]json.RawMessage       `json:"vaults"`
 	}
 	json.Unmarshal(data, &db)
 	n := 0
