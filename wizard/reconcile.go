@@ -18,7 +18,7 @@ import (
 // ErrNotInKeyring is what a Keyring's Load wraps when it has no entry under the ref: the entry
 // is known to be absent, as opposed to a keyring that is locked or does not answer (when
 // nothing may be concluded, and so nothing is deleted).
-var ErrNotInKeyring = errors.New("no such keyring entry")
+var ErrNotInKeyring = errors.New("no entry")
 
 // intentKey names the intent record made before VaultLink creates an entity of that kind.
 func intentKey(kind, name string) string { return "intent:" + kind + ":" + strings.ToLower(name) }
@@ -225,4 +225,114 @@ func ensureGroupCrashSafe(ctx context.Context, r *run, name string) (Entity, err
 		}
 	}
 	return group, nil
+}
+
+// leftovers is what clean-up learns from settings and intent records about things an
+// interrupted run made but did not get to record.
+type leftovers struct {
+	secretName string            // a Secret Server secret VaultLink was creating
+	vaults     []string          // name@region of vault links VaultLink was creating
+	user       string            // the IAM user, for the keyring entries of its keys
+	settings   map[string]string // a copy
+}
+
+// leftoversLocked fills in the clean-up targets an interrupted run did not record: the user
+// and policy by their names (clean-up still removes them only if they carry VaultLink's
+// ownership tag), the group when an intent record says VaultLink was creating it. Call with
+// s.mu held.
+func (s *Session) leftoversLocked(t *CleanupTargets) leftovers {
+	out, set := s.state.Outputs, s.state.Settings
+	if t.User == "" {
+		t.User = set["user_name"]
+	}
+	if g := set["group_name"]; t.Group == "" && (out[intentKey("group", g)] != "" || out[createdKey("group", g)] == "yes") {
+		t.Group = g // made (or being made) before the step could record its name
+	}
+	if t.Group != "" && (out[intentKey("group", t.Group)] != "" || out[createdKey("group", t.Group)] == "yes") {
+		t.GroupOwned = true
+	}
+	if t.PolicyARN == "" && set["group_policy"] == "custom" && out[outAccount] != "" {
+		partition := "aws"
+		if p := strings.Split(out[outCaller], ":"); len(p) > 1 && p[1] != "" {
+			partition = p[1]
+		}
+		t.PolicyARN = "arn:" + partition + ":iam::" + out[outAccount] + ":policy/" + set["policy_name"]
+	}
+	l := leftovers{user: t.User}
+	if out[intentKey("secret", set["secret_name"])] != "" {
+		l.secretName = set["secret_name"]
+	}
+	for k := range out {
+		if v, ok := strings.CutPrefix(k, "intent:vault:"); ok {
+			l.vaults = append(l.vaults, v)
+		}
+	}
+	return l
+}
+
+// cleanupIntended removes, found by name, the Secret Server secret and vault links an
+// interrupted run was creating (its intent record says so) but did not record.
+func (s *Session) cleanupIntended(ctx context.Context, l leftovers, report func(string)) {
+	ss := s.svc.SecretServer
+	if len(l.vaults) > 0 {
+		vaults, err := ss.Vaults(ctx)
+		if err != nil {
+			report(fmt.Sprintf("⚠ could not list the external vault links (%v): check External Secrets → External Vaults in Secret Server for one VaultLink left", RedactError(err)))
+		}
+		for _, v := range vaults {
+			if slices.Contains(l.vaults, strings.ToLower(v.Name+"@"+v.Region)) {
+				if err := ss.DeleteVault(ctx, v.ID); err != nil {
+					report(fmt.Sprintf("⚠ the external vault link (id %d) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", v.ID, RedactError(err)))
+				} else {
+					report(fmt.Sprintf("removed the external vault link (id %d) an interrupted run had made", v.ID))
+				}
+			}
+		}
+	}
+	if l.secretName != "" {
+		sec, err := ss.FindSecretByName(ctx, l.secretName)
+		switch {
+		case err != nil:
+			report(fmt.Sprintf("⚠ could not look for the secret %q (%v): check All Secrets in Secret Server", l.secretName, RedactError(err)))
+		case sec != nil:
+			if err := ss.DeleteSecret(ctx, sec.ID); err != nil {
+				report(fmt.Sprintf("⚠ the Secret Server secret (id %d) could not be removed (%v): delete it in Secret Server under All Secrets", sec.ID, RedactError(err)))
+			} else {
+				report(fmt.Sprintf("deleted the Secret Server secret (id %d) an interrupted run had made", sec.ID))
+			}
+		}
+	}
+}
+
+// forgetDeletedKeys removes the keyring entries of the keys clean-up deleted: the recorded
+// one and any whose entry an interrupted run wrote before it could record the key.
+func (s *Session) forgetDeletedKeys(ctx context.Context, user string, before []KeyMeta, ref string, report func(string)) error {
+	kr := s.svc.Keyring
+	refs := []string{}
+	if ref != "" {
+		refs = append(refs, ref)
+	}
+	if len(before) > 0 {
+		after, err := s.svc.IAM.AccessKeys(ctx, user)
+		if err != nil {
+			after = nil // the user is gone, and its keys with it
+		}
+		for _, k := range before {
+			r := KeyringRef(user, k.ID)
+			if !slices.ContainsFunc(after, func(a KeyMeta) bool { return a.ID == k.ID }) && !slices.Contains(refs, r) {
+				refs = append(refs, r)
+			}
+		}
+	}
+	removed := false
+	for _, r := range refs {
+		if err := kr.Remove(r); err != nil {
+			return fmt.Errorf("AWS is clean, but the keyring entry %s could not be removed: %w", r, err)
+		}
+		removed = true
+	}
+	if removed {
+		report("removed the secret access key from " + kr.Name())
+	}
+	return nil
 }

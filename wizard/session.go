@@ -538,6 +538,8 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	secretID, _ := strconv.Atoi(out[outSecretID])
 	vaultOwned := out[createdKey("vault", out[outVaultName]+"@"+out[outRegion])] == "yes"
 	secretOwned := out[createdKey("secret", s.state.Settings["secret_name"])] == "yes"
+	// What an interrupted run made but did not get to record (reconcile.go).
+	left := s.leftoversLocked(&t)
 	s.mu.Unlock()
 	if progress == nil {
 		progress = func(string) {}
@@ -562,6 +564,10 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 			report(fmt.Sprintf("deleted the Secret Server secret (id %d)", secretID))
 		}
 	}
+	if !(secretOwned && secretID > 0) || !(vaultOwned && vaultID > 0) {
+		s.cleanupIntended(ctx, left, report)
+	}
+	keysBefore, _ := s.svc.IAM.AccessKeys(ctx, t.User)
 	iamDone, err := s.svc.IAM.Cleanup(ctx, t, func(msg string) { progress(msg); s.emit(cleanRef, "progress", msg) })
 	err = RedactError(err)
 	done = append(done, iamDone...)
@@ -569,11 +575,8 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 		s.emit(cleanRef, "error", "Clean-up stopped: "+err.Error())
 		return done, err
 	}
-	if ref != "" {
-		if err := s.svc.Keyring.Remove(ref); err != nil {
-			return done, fmt.Errorf("AWS is clean, but the keyring entry %s could not be removed: %w", ref, err)
-		}
-		report("removed the secret access key from " + s.svc.Keyring.Name())
+	if err := s.forgetDeletedKeys(ctx, t.User, keysBefore, ref, report); err != nil {
+		return done, err
 	}
 	s.mu.Lock()
 	s.state.Steps = map[string]StepRecord{}
