@@ -265,7 +265,7 @@ func addAndVerifyMember(ctx context.Context, r *run, user, group string) error {
 func previewAccessKey(r *run) []string {
 	return []string{
 		"Use case: Third-Party Service (a console choice only; the API has no field for it)",
-		fmt.Sprintf("iam:ListAccessKeys %q (a user may have at most 2 keys)", r.set("user_name")),
+		fmt.Sprintf("iam:ListAccessKeys %q (a user may have at most 2 keys) and compare them with %s: a key VaultLink made whose secret is there is reused; one whose secret was lost (an interrupted run) is deleted only after you agree", r.set("user_name"), r.svc().Keyring.Name()),
 		"iam:CreateAccessKey: the secret access key goes straight into " + r.svc().Keyring.Name() + " and is never shown",
 		fmt.Sprintf("iam:TagUser key=<new key id> value=%q (the console's description tag)", r.set("description_tag")),
 		"sts:GetCallerIdentity with the new key until AWS accepts it (new keys take a few seconds to work)",
