@@ -28,12 +28,18 @@ type Info struct {
 	SSURL          string
 	StatePath      string
 	AuditPath      string
+	// PracticeCLI are the AWS CLI commands that set up the practice operator's profile and
+	// reach the practice AWS (practice mode only), so practice can include the CLI.
+	PracticeCLI []string
 	// Live mode's AWS choices: the admin's profiles, the one in use, and endpoint overrides
 	// from the environment.
 	Profiles  []string
 	Profile   string
 	Region    string
 	Endpoints map[string]string
+	// EnvProfile is AWS_PROFILE from the environment in practice mode, which does not use it:
+	// the welcome page says so, in case the admin expected that account.
+	EnvProfile string
 }
 
 // UI is the main window's content and navigation.
@@ -174,6 +180,12 @@ func (u *UI) openModule(id string) {
 }
 
 func (u *UI) show(id string, content fyne.CanvasObject) {
+	if u.current != "" && u.current != id {
+		// Settings typed on the page being left are saved now (typing itself saves nothing),
+		// off the UI goroutine.
+		go func() { _ = u.s.Flush() }() // a failure is reported in the activity log
+
+	}
 	u.current = id
 	u.scroll = container.NewVScroll(container.NewPadded(content))
 	u.page.Objects = []fyne.CanvasObject{u.scroll}
@@ -200,6 +212,17 @@ func (u *UI) background(fn func(), done func()) {
 			done()
 		})
 	}()
+}
+
+// operation returns a context for one background call (a clean-up, a connection switch or
+// check, suggestions, a confirmation) that Esc and the Cancel button cancel like a step's,
+// and the func that ends it.
+func (u *UI) operation() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	u.mu.Lock()
+	u.cancel = cancel
+	u.mu.Unlock()
+	return ctx, cancel
 }
 
 // WaitIdle blocks until no step or answer is being processed (tests and the screenshot tour).

@@ -27,12 +27,13 @@ func (u *UI) ShowConnections() {
 // secretServerSection shows the Secret Server in use and, in live mode, a form to change it.
 func (u *UI) secretServerSection() (fyne.CanvasObject, func()) {
 	status := para("Signing in…")
-	show := func(fn func() (wizard.ServerInfo, error)) {
+	show := func(fn func(context.Context) (wizard.ServerInfo, error)) {
 		status.Importance = widget.MediumImportance
 		status.SetText("Signing in…")
 		var info wizard.ServerInfo
 		var err error
-		u.background(func() { info, err = fn() }, func() {
+		ctx, end := u.operation() // Esc cancels a sign-in that hangs
+		u.background(func() { defer end(); info, err = fn(ctx) }, func() {
 			if err != nil {
 				status.Importance = widget.DangerImportance
 				status.SetText("✗ " + err.Error())
@@ -82,7 +83,7 @@ func (u *UI) secretServerSection() (fyne.CanvasObject, func()) {
 				}
 				c.CACert = pem
 			}
-			show(func() (wizard.ServerInfo, error) { return u.s.SwitchSecretServer(context.Background(), c) })
+			show(func(ctx context.Context) (wizard.ServerInfo, error) { return u.s.SwitchSecretServer(ctx, c) })
 			password.SetText("") // not kept on screen after use
 			otp.SetText("")
 		})
@@ -98,6 +99,6 @@ func (u *UI) secretServerSection() (fyne.CanvasObject, func()) {
 		box.Add(para("Practice Secret Server at " + u.info.SSURL + " (built in, on this computer)."))
 	}
 	return section("Secret Server", "Plain http is refused except to this computer; HTTPS_PROXY is honoured.", box), func() {
-		show(func() (wizard.ServerInfo, error) { return u.s.CheckSecretServer(context.Background()) })
+		show(u.s.CheckSecretServer)
 	}
 }

@@ -111,10 +111,10 @@ func TestOrphanedKeyIsReplacedThroughTheWindowAfterConsent(t *testing.T) {
 		t.Fatalf("after consent the step must succeed: %+v", rec)
 	}
 	keys, err := st.AWS.AccessKeys(context.Background(), s.Setting("user_name"))
-	if err != nil || len(keys) != 1 || keys[0].ID != s.Output("access_key_id") {
+	if err != nil || len(keys) != 1 || keys[0].ID != s.Progress().AccessKeyID {
 		t.Fatalf("want exactly the new key: %v (%v)", keys, err)
 	}
-	if _, err := svc.Keyring.Load(s.Output("keyring_ref")); err != nil {
+	if _, err := svc.Keyring.Load(s.Progress().KeyringRef); err != nil {
 		t.Fatalf("the new key's secret is not in the keyring: %v", err)
 	}
 }

@@ -24,6 +24,9 @@ func (u *UI) ShowWelcome() {
 	if u.info.Practice {
 		body.Add(section("Practice mode", "Nothing here touches a real account.",
 			para("VaultLink is running its own simulated AWS and Secret Server on this computer. Every step makes real calls to them, so you can learn the integration safely. Configure a live AWS profile and Secret Server URL to work on real accounts.")))
+		if u.info.EnvProfile != "" {
+			body.Add(para("Your environment sets AWS_PROFILE=" + u.info.EnvProfile + "; practice mode does not use it. To work in that account, start VaultLink with --live --aws-profile " + u.info.EnvProfile + " and your Secret Server's --ss-url."))
+		}
 	} else {
 		body.Add(section("Live mode", "Changes are made in your real accounts.", para("AWS: "+orDefault(u.info.AWSEndpoint, "your AWS configuration")+"\nSecret Server: "+u.info.SSURL)))
 	}
@@ -59,8 +62,27 @@ func (u *UI) ShowWelcome() {
 	start.Importance = widget.HighImportance
 	u.start = start
 	body.Add(container.NewHBox(start))
+	if u.info.Practice && len(u.info.PracticeCLI) > 0 {
+		body.Add(u.practiceCLI())
+	}
 	u.show("welcome", body)
 	checkIdentity() // once the page is up, so nothing else is still building widgets
+}
+
+// practiceCLI shows how to reach the practice AWS with the AWS CLI: the commands, as text
+// that can be selected, and a button that copies them. It comes after the Start button so
+// the page's main action keeps its place in the keyboard order.
+func (u *UI) practiceCLI() fyne.CanvasObject {
+	text := strings.Join(u.info.PracticeCLI, "\n")
+	cmds := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	cmds.Selectable = true
+	cmds.Wrapping = fyne.TextWrapBreak
+	copyBtn := widget.NewButtonWithIcon("Copy CLI commands", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(text)
+	})
+	return section("Practise with the AWS CLI", "The practice key is public and opens only the practice AWS on this computer; it is never a real credential.",
+		container.NewVBox(para("Set up the practice operator's profile once, then give each command the practice endpoint (it changes when VaultLink restarts):"),
+			cmds, container.NewHBox(copyBtn)))
 }
 
 func orDefault(v, d string) string {
@@ -113,7 +135,7 @@ func (u *UI) ShowCheck(moduleID string) {
 		heading("Knowledge check"),
 		para(m.Check.Question),
 		p.radio,
-		container.NewHBox(p.submit, widget.NewLabelWithStyle("Keys 1–4 choose an answer; Enter checks it.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})),
+		container.NewHBox(p.submit, widget.NewLabel("Keys 1–4 choose an answer; Enter checks it.")),
 		p.feedback,
 		container.NewHBox(p.next),
 	)
@@ -238,7 +260,8 @@ func (u *UI) confirmCleanup(button *widget.Button, status *widget.Label) {
 			status.SetText("Removing…")
 			var done []string
 			var err error
-			u.background(func() { done, err = u.s.Cleanup(context.Background(), nil) }, func() {
+			ctx, end := u.operation()
+			u.background(func() { defer end(); done, err = u.s.Cleanup(ctx, nil) }, func() {
 				text := strings.Join(done, "\n")
 				if err != nil {
 					status.Importance = widget.DangerImportance
@@ -260,12 +283,13 @@ func (u *UI) confirmCleanup(button *widget.Button, status *widget.Label) {
 // to start the first identity check.
 func (u *UI) connectionSection(picker bool) (fyne.CanvasObject, func()) {
 	identity := para("Checking who you are signed in as…")
-	check := func(fn func() (wizard.Identity, error)) {
+	check := func(fn func(context.Context) (wizard.Identity, error)) {
 		identity.Importance = widget.MediumImportance
 		identity.SetText("Checking who you are signed in as…")
 		var id wizard.Identity
 		var err error
-		u.background(func() { id, err = fn() }, func() {
+		ctx, end := u.operation() // Esc cancels an identity check that hangs
+		u.background(func() { defer end(); id, err = fn(ctx) }, func() {
 			if err != nil {
 				identity.Importance = widget.DangerImportance
 				identity.SetText("✗ " + err.Error())
@@ -302,8 +326,8 @@ func (u *UI) connectionSection(picker bool) (fyne.CanvasObject, func()) {
 				p = ""
 			}
 			r := strings.TrimSpace(region.Text)
-			check(func() (wizard.Identity, error) {
-				return u.s.SwitchAWS(context.Background(), wizard.Connection{Profile: p, Region: r})
+			check(func(ctx context.Context) (wizard.Identity, error) {
+				return u.s.SwitchAWS(ctx, wizard.Connection{Profile: p, Region: r})
 			})
 		})
 		form := container.New(&formLayout{}, widget.NewLabel("AWS profile"), profile, widget.NewLabel("Region"), region)
@@ -311,7 +335,7 @@ func (u *UI) connectionSection(picker bool) (fyne.CanvasObject, func()) {
 		box.Add(container.NewHBox(connect))
 	}
 	return section("AWS connection", "Nothing changes until you run a step.", box), func() {
-		check(func() (wizard.Identity, error) { return u.s.CheckIdentity(context.Background()) })
+		check(u.s.CheckIdentity)
 	}
 }
 

@@ -41,13 +41,16 @@ func heading(text string) *widget.Label {
 
 // section is a titled block: a sub-heading, an optional one-line note, then the content.
 // (widget.Card's heading-size titles crowd a page of several sections.)
+//
+// The window uses three text styles only: regular, bold and monospace (for IDs and ARNs, where
+// O/0 and l/1 must differ). Fyne loads each style's font with its own copy of the emoji and
+// fallback fonts, about 8 MB of heap per style, so notes are plain text, not italic
+// (docs/performance.md).
 func section(title, note string, content fyne.CanvasObject) fyne.CanvasObject {
 	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	box := container.NewVBox(widget.NewSeparator(), t)
 	if note != "" {
-		n := para(note)
-		n.TextStyle = fyne.TextStyle{Italic: true} // not LowImportance: too faint on dark themes
-		box.Add(n)
+		box.Add(para(note)) // not LowImportance: too faint on dark themes
 	}
 	box.Add(content)
 	return box
@@ -75,7 +78,7 @@ func (u *UI) ShowStep(ref wizard.StepRef) {
 	body := container.NewVBox(
 		widget.NewLabel(fmt.Sprintf("Module %02d · %s", m.Number, m.Title)),
 		heading(fmt.Sprintf("Step %d of %d: %s", idx+1, len(m.Steps), step.Title)),
-		container.NewHBox(widget.NewIcon(theme.InfoIcon()), widget.NewLabelWithStyle("In the console: "+step.Where, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})),
+		container.NewHBox(widget.NewIcon(theme.InfoIcon()), widget.NewLabel("In the console: "+step.Where)),
 	)
 	for _, e := range step.Explain {
 		body.Add(para("•  " + e))
@@ -165,7 +168,8 @@ func (u *UI) inputWidget(p *stepPage, in wizard.Input) fyne.CanvasObject {
 		p.inputs = append(p.inputs, e)
 		p.suggest = append(p.suggest, func() {
 			var opts []string
-			u.background(func() { opts, _ = u.s.Suggestions(context.Background(), in.Name) }, func() { e.SetOptions(opts) })
+			ctx, end := u.operation()
+			u.background(func() { defer end(); opts, _ = u.s.Suggestions(ctx, in.Name) }, func() { e.SetOptions(opts) })
 		})
 		w = e
 	} else {
@@ -391,7 +395,8 @@ func (u *UI) ConfirmStep(ref wizard.StepRef) {
 	p := u.step
 	p.status.SetText("Checking…")
 	var err error
-	u.background(func() { _, err = u.s.ConfirmManual(context.Background(), ref) }, func() {
+	ctx, end := u.operation()
+	u.background(func() { defer end(); _, err = u.s.ConfirmManual(ctx, ref) }, func() {
 		if err != nil {
 			p.status.SetText("")
 		} else {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/audit"
 	"github.com/vaultlink/vaultlink/services/keyring"
+	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/stack"
@@ -44,6 +46,13 @@ func createForeignUser(t *testing.T, name string) {
 
 func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	t.Helper()
+	return newWindowWith(t, nil)
+}
+
+// newWindowWith opens the window in practice mode; more, when set, adds to what the window is
+// told about its surroundings.
+func newWindowWith(t *testing.T, more func(st *stack.Stack, info *ui.Info)) (*ui.UI, fyne.Window) {
+	t.Helper()
 	test.NewTempApp(t)
 	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second})
 	if err != nil {
@@ -61,9 +70,46 @@ func newWindow(t *testing.T) (*ui.UI, fyne.Window) {
 	}
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1180, 780))
-	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()})
+	info := ui.Info{Practice: true, KeyringName: st.Services.Keyring.Name()}
+	if more != nil {
+		more(st, &info)
+	}
+	u := ui.New(w, s, info)
 	u.WaitIdle() // the welcome page checks the AWS identity in the background
 	return u, w
+}
+
+// The practice welcome page shows how to reach the practice AWS with the AWS CLI, and copies
+// the commands.
+func TestPracticeWelcomeShowsTheAWSCLISetup(t *testing.T) {
+	var endpoint string
+	_, w := newWindowWith(t, func(st *stack.Stack, info *ui.Info) {
+		endpoint = st.Endpoints.AWS
+		setup, try := sandbox.CLISetup(endpoint)
+		info.PracticeCLI = append(setup, try)
+	})
+	c := w.Canvas()
+	want := "aws --profile " + sandbox.CLIProfile + " --endpoint-url " + endpoint + " sts get-caller-identity"
+	if !uitest.Shows(c, "Practise with the AWS CLI") || !uitest.Shows(c, want) {
+		t.Fatalf("the welcome page must show the CLI set-up and %q", want)
+	}
+	uitest.Tap(t, c, "Copy CLI commands")
+	copied := fyne.CurrentApp().Clipboard().Content()
+	if !strings.Contains(copied, "aws configure set aws_access_key_id "+awssim.PracticeAdminKeyID+" --profile "+sandbox.CLIProfile) || !strings.HasSuffix(copied, want) {
+		t.Fatalf("copied:\n%s", copied)
+	}
+}
+
+// showsDone reports whether the step page's result shows the step as done with summary: a
+// success label of its own, not a "✓" line in the activity log, which lists every event.
+func showsDone(c fyne.Canvas, summary string) bool {
+	found := false
+	uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Visible() && l.Importance == widget.SuccessImportance && l.Text == "✓  "+summary {
+			found = true
+		}
+	})
+	return found
 }
 
 func option(m wizard.Module, correct bool) string {
@@ -96,8 +142,9 @@ func TestModuleOneThroughTheWindowUnlocksModuleTwo(t *testing.T) {
 		}
 		uitest.Tap(t, c, "Run step")
 		u.WaitIdle()
-		if !uitest.Shows(c, "✓") {
-			t.Fatalf("step %d shows no result:\n%s", i+1, strings.Join(uitest.Text(c), " | "))
+		ref := wizard.StepRef{Module: m1.ID, Step: m1.Steps[i].ID}
+		if rec := u.Session().StepRecord(ref); rec.Status != wizard.StepDone || !showsDone(c, rec.Summary) {
+			t.Fatalf("step %d (%s) shows no result of its own:\n%s", i+1, rec.Status, strings.Join(uitest.Text(c), " | "))
 		}
 		if i < len(m1.Steps)-1 {
 			uitest.Tap(t, c, "Next step")
@@ -425,8 +472,8 @@ func TestReportExportHasTheIDsAndNoSecret(t *testing.T) {
 	for _, want := range []string{
 		"arn:aws:iam::123456789012:user/delinea-secrets-sync",
 		"arn:aws:iam::123456789012:policy/DelineaSecretsManagerLeastPrivilege",
-		"Secret Server secret id | " + s.Output("secret_id"),
-		"External vault id | " + s.Output("vault_id"),
+		"Secret Server secret id | " + strconv.Itoa(s.Progress().SecretID),
+		"External vault id | " + strconv.Itoa(s.Progress().Vault.ID),
 		"Modules covered: 6 / 6",
 		"Knowledge check: passed (1 attempt(s))",
 		"IAM:CreateAccessKey",
@@ -479,5 +526,84 @@ func TestConnectionsPageShowsBothSignIns(t *testing.T) {
 	u.WaitIdle()
 	if !uitest.Shows(c, "Signed in as arn:aws:iam::123456789012:root") || !uitest.Shows(c, "as practice-admin; the external-vault API is available") {
 		t.Fatalf("the connections page must show both sign-ins:\n%s", strings.Join(uitest.Text(c), " | "))
+	}
+}
+
+// An AWS_PROFILE in the environment does not reach practice mode; the welcome page says so, in
+// case the admin expected to work in that account.
+func TestPracticeWelcomeMentionsAnAWSProfileFromTheEnvironment(t *testing.T) {
+	test.NewTempApp(t)
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, err := wizard.ParseGuide(assets.Guide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, profile := range []string{"prod", ""} {
+		s, err := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := test.NewTempWindow(t, nil)
+		w.Resize(fyne.NewSize(1180, 780))
+		u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory", EnvProfile: profile})
+		u.WaitIdle()
+		shown := uitest.Shows(w.Canvas(), "AWS_PROFILE")
+		if profile != "" && !uitest.Shows(w.Canvas(), "AWS_PROFILE=prod") {
+			t.Fatalf("the welcome page must say practice mode does not use AWS_PROFILE=prod:\n%s", strings.Join(uitest.Text(w.Canvas()), " | "))
+		}
+		if profile == "" && shown {
+			t.Fatal("no AWS_PROFILE, no mention")
+		}
+	}
+}
+
+// TestWindowKeepsToThreeTextStyles: Fyne loads each text style's font with its own copies of
+// the emoji and fallback fonts (about 8 MB of heap per style), so the window uses regular, bold
+// and monospace only (docs/performance.md). Every kind of page is rendered and its text checked.
+func TestWindowKeepsToThreeTextStyles(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	allowed := []fyne.TextStyle{{}, {Bold: true}, {Monospace: true}}
+	seen := map[fyne.TextStyle]string{}
+	look := func(page string) {
+		uitest.Walk(c.Content(), func(o fyne.CanvasObject) {
+			if x, ok := o.(*canvas.Text); ok && x.Text != "" {
+				if _, dup := seen[x.TextStyle]; !dup {
+					seen[x.TextStyle] = page + ": " + x.Text
+				}
+			}
+		})
+	}
+	look("welcome")
+	u.ShowConnections()
+	u.WaitIdle()
+	look("connections")
+	m1 := u.Session().Guide().Modules[0]
+	for _, st := range m1.Steps {
+		ref := wizard.StepRef{Module: m1.ID, Step: st.ID}
+		u.ShowStep(ref)
+		look("preview of " + ref.String())
+		u.RunStep(ref)
+		u.WaitIdle()
+		look("result of " + ref.String())
+	}
+	u.ShowCheck(m1.ID)
+	look("knowledge check")
+	u.Answer(option(m1, false))
+	u.WaitIdle()
+	look("wrong answer")
+	u.ShowComplete()
+	look("summary")
+	for style, where := range seen {
+		if !slices.Contains(allowed, style) {
+			t.Errorf("text style %+v (first on %s) loads another set of fonts", style, where)
+		}
+	}
+	if _, ok := seen[fyne.TextStyle{Monospace: true}]; !ok {
+		t.Error("no monospace text seen: the walk missed the step results")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -15,7 +16,7 @@ import (
 type Plan struct {
 	Mode     string            `yaml:"mode"` // "practice" or "live"
 	AWS      PlanAWS           `yaml:"aws"`
-	SS       PlanSecretServer  `yaml:"secret_server"`
+	SS       SSConnection      `yaml:"secret_server"`
 	Settings map[string]string `yaml:"settings"`
 }
 
@@ -23,15 +24,6 @@ type Plan struct {
 type PlanAWS struct {
 	Profile string `yaml:"profile"`
 	Region  string `yaml:"region"`
-}
-
-// PlanSecretServer selects the Secret Server for live mode. The password is never in a plan:
-// it comes from the environment or the keyring.
-type PlanSecretServer struct {
-	URL      string `yaml:"url"`
-	Username string `yaml:"username"`
-	Domain   string `yaml:"domain"`
-	CACert   string `yaml:"ca_cert"`
 }
 
 // LoadPlan reads a plan file; unknown keys are errors, so a typo is not silently ignored.
@@ -47,8 +39,14 @@ func LoadPlan(path string) (*Plan, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", path, err)
 	}
-	if p.Mode != "" && p.Mode != "practice" && p.Mode != "live" {
-		return nil, fmt.Errorf("plan %s: mode is %q; use practice or live", path, p.Mode)
+	// No default: a plan meant for real accounts must not run against the simulators, nor the
+	// other way round, because a line was left out.
+	if p.Mode != "practice" && p.Mode != "live" {
+		what := fmt.Sprintf("mode is %q", p.Mode)
+		if p.Mode == "" {
+			what = "no mode is set"
+		}
+		return nil, fmt.Errorf("plan %s: %s; add `mode: practice` (the built-in simulated AWS and Secret Server) or `mode: live` (your real AWS account and Secret Server)", path, what)
 	}
 	return &p, nil
 }
@@ -126,22 +124,30 @@ func (s *Session) RunAll(ctx context.Context, line func(string)) error {
 	return nil
 }
 
-// Summary renders the outputs worth keeping (ids, ARNs), one per line, for reports.
+// Summary renders what is worth keeping (ids, ARNs), one per line, for reports.
 func (s *Session) Summary() []Fact {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	keys := []struct{ k, label string }{
-		{outAccount, "AWS account"}, {outUserARN, "IAM user"}, {outGroupName, "IAM group"}, {outPolicyARN, "Custom policy"},
-		{outSecretID, "Secret Server secret id"}, {outVaultID, "External vault id"}, {outVaultName, "External vault"},
-	}
+	p := s.Progress()
 	var out []Fact
-	for _, k := range keys {
-		if v := s.state.Outputs[k.k]; v != "" {
-			out = append(out, Fact{k.label, v})
+	add := func(label, v string) {
+		if v != "" {
+			out = append(out, Fact{label, v})
 		}
 	}
-	if id := s.state.Outputs[outKeyID]; id != "" {
-		out = append(out, Fact{"Access key", MaskKeyID(id)})
+	id := func(n int) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	add("AWS account", p.AccountID)
+	add("IAM user", p.UserARN)
+	add("IAM group", p.GroupName)
+	add("Custom policy", p.PolicyARN)
+	add("Secret Server secret id", id(p.SecretID))
+	add("External vault id", id(p.Vault.ID))
+	add("External vault", p.Vault.Name)
+	if p.AccessKeyID != "" {
+		add("Access key", MaskKeyID(p.AccessKeyID))
 	}
 	return out
 }

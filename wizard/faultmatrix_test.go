@@ -127,7 +127,7 @@ func (w *faultWorld) duplicates(t *testing.T) string {
 	if members, err := w.st.AWS.GroupMembers(ctx, w.s.Setting("group_name")); err != nil || len(members) != 1 {
 		problems = append(problems, fmt.Sprintf("group members %v (%v)", members, err))
 	}
-	if arn := w.s.Output("policy_arn"); arn != "" {
+	if arn := w.s.Progress().PolicyARN; arn != "" {
 		v, _ := im.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: aws.String(arn)})
 		if v == nil || len(v.Versions) != 1 {
 			problems = append(problems, "policy versions ≠ 1")

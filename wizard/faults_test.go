@@ -124,8 +124,8 @@ func TestOrphanKeyIsReplacedOnlyWithConsent(t *testing.T) {
 	if _, err := s.Run(ctx, ref); err != nil {
 		t.Fatal(err)
 	}
-	old := s.Output("access_key_id")
-	if err := st.Services.Keyring.Remove(s.Output("keyring_ref")); err != nil {
+	old := s.Progress().AccessKeyID
+	if err := st.Services.Keyring.Remove(s.Progress().KeyringRef); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.Run(ctx, ref)
@@ -144,7 +144,7 @@ func TestOrphanKeyIsReplacedOnlyWithConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys, _ := st.AWS.AccessKeys(ctx, s.Setting("user_name"))
-	if len(keys) != 1 || keys[0].ID == old || keys[0].ID != s.Output("access_key_id") || !strings.Contains(rec.Summary, "orphaned") {
+	if len(keys) != 1 || keys[0].ID == old || keys[0].ID != s.Progress().AccessKeyID || !strings.Contains(rec.Summary, "orphaned") {
 		t.Fatalf("want one new key, the orphan gone and said so: keys %v, summary %q", keys, rec.Summary)
 	}
 	tags, _ := st.AWS.UserTags(ctx, s.Setting("user_name"))
@@ -162,7 +162,7 @@ func TestKeyringEntryOfADeletedKeyIsRemoved(t *testing.T) {
 	if _, err := s.Run(ctx, ref); err != nil {
 		t.Fatal(err)
 	}
-	old, oldRef := s.Output("access_key_id"), s.Output("keyring_ref")
+	old, oldRef := s.Progress().AccessKeyID, s.Progress().KeyringRef
 	if err := st.Services.IAM.DeleteAccessKey(ctx, s.Setting("user_name"), old); err != nil {
 		t.Fatal(err)
 	}
@@ -182,9 +182,9 @@ func TestKeyringEntryOfADeletedKeyIsRemoved(t *testing.T) {
 // start begins fresh.
 func TestDamagedStateIsKeptAside(t *testing.T) {
 	for name, content := range map[string]string{
-		"truncated":   `{"version": 1, "settings": {"user_na`,
+		"truncated":   `{"version": 2, "settings": {"user_na`,
 		"not json":    "\x00\x01garbage",
-		"hand-edited": `{"version": 1, "setings": {}}`,
+		"hand-edited": `{"version": 2, "setings": {}}`,
 		"wrong type":  `{"version": "one"}`,
 	} {
 		t.Run(name, func(t *testing.T) {

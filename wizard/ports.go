@@ -3,6 +3,7 @@ package wizard
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -27,14 +28,13 @@ func (e *ForeignError) Error() string {
 	return fmt.Sprintf("IAM %s %q already exists and was not created by VaultLink: use it anyway (it will not be removed by clean-up), or choose another name", e.Kind, e.Name)
 }
 
-// CleanupTargets names what clean-up may remove. Users and policies are removed only when
-// they carry VaultLink's ownership tag; IAM groups cannot be tagged, so GroupOwned comes from
-// the wizard's record of having created the group.
+// CleanupTargets names what clean-up may remove, from the wizard's journal. Users and policies
+// are removed only when they carry VaultLink's ownership tag (the service checks); IAM groups
+// cannot be tagged, so Groups lists only the groups the journal shows VaultLink created.
 type CleanupTargets struct {
-	User       string
-	Group      string
-	GroupOwned bool
-	PolicyARN  string
+	Users      []string
+	Groups     []string
+	PolicyARNs []string
 }
 
 // Entity is an IAM user, group or policy that VaultLink made sure exists.
@@ -236,18 +236,41 @@ type Connection struct {
 	Region  string
 }
 
-// SSConnection is the admin's choice of Secret Server in live mode.
+// SSConnection is the one description of a Secret Server connection, from the command-line
+// flags, the plan file and the window's form through to the client. Secrets never come from
+// a plan (yaml:"-"): the password and token come from the environment or the keyring.
 type SSConnection struct {
-	URL      string // on-prem base URL, or empty with Tenant
-	Tenant   string
-	TLD      string
-	Username string
-	Domain   string
-	Password Secret
-	Token    Secret
-	OTP      string
-	CACert   []byte
-	Remember bool // keep the password in the keyring
+	URL      string `yaml:"url"` // on-prem base URL, or empty with Tenant
+	Tenant   string `yaml:"tenant"`
+	TLD      string `yaml:"tld"`
+	Username string `yaml:"username"`
+	Domain   string `yaml:"domain"`
+	// CACertFile is where CACert was read from (the plan and the flags name a file).
+	CACertFile string `yaml:"ca_cert"`
+	CACert     []byte `yaml:"-"`
+	OTP        string `yaml:"-"` // the current one-time code: only ever typed, never kept
+	Password   Secret `yaml:"-"`
+	Token      Secret `yaml:"-"`
+	Remember   bool   `yaml:"-"` // keep the password in the keyring
+	// Timeout bounds each request (0: 30 s), so a server that never answers fails the step
+	// with a message instead of holding it.
+	Timeout time.Duration `yaml:"-"`
+}
+
+// IsSet says whether a server was named at all.
+func (c SSConnection) IsSet() bool { return c.URL != "" || c.Tenant != "" }
+
+// LoadCACert reads CACertFile into CACert, when a file is named and not read yet.
+func (c *SSConnection) LoadCACert() error {
+	if c.CACertFile == "" || len(c.CACert) > 0 {
+		return nil
+	}
+	pem, err := os.ReadFile(c.CACertFile)
+	if err != nil {
+		return fmt.Errorf("read the Secret Server CA certificate: %w", err)
+	}
+	c.CACert = pem
+	return nil
 }
 
 // Connector rebuilds the AWS side for another profile or region, or the Secret Server side for

@@ -9,37 +9,40 @@ import (
 )
 
 // Crash safety. A step can be cut off anywhere: the process killed, the network gone. Every
-// create is therefore preceded by an intent record in the progress file (saved before the
-// call), and every run first reconciles what exists with what the progress file and the
-// keyring say, so a rerun adopts what an interrupted run made and never makes a second one.
-// The intent records live in the state's outputs next to the created:… journal entries; the
-// typed journal of the code-health work is their natural home once it lands.
+// create is therefore preceded by an intent entry in the journal (JournalEntry.Intent, saved
+// before the call), and every run first reconciles what exists with what the journal and the
+// keyring say, so a rerun adopts what an interrupted run made and never makes a second one,
+// and clean-up finds it even when no rerun came first.
 
 // ErrNotInKeyring is what a Keyring's Load wraps when it has no entry under the ref: the entry
 // is known to be absent, as opposed to a keyring that is locked or does not answer (when
 // nothing may be concluded, and so nothing is deleted).
 var ErrNotInKeyring = errors.New("no entry")
 
-// intentKey names the intent record made before VaultLink creates an entity of that kind.
-func intentKey(kind, name string) string { return "intent:" + kind + ":" + strings.ToLower(name) }
-
-// intended says whether an earlier run recorded that it was about to create the entity.
-func (r *run) intended(kind, name string) bool { return r.out(intentKey(kind, name)) != "" }
-
-// intend records, before a create call, that VaultLink is about to create the entity (value:
-// what a reconcile needs to know later). The state is saved before the call is made.
-func (r *run) intend(kind, name, value string) error {
-	if value == "" {
-		value = "yes"
-	}
-	return r.save(map[string]string{intentKey(kind, name): value})
+// journalGet returns the journal entry for ref.
+func (s *Session) journalGet(ref EntityRef) (JournalEntry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return journalFind(s.state.Journal, ref)
 }
 
-// settle replaces an intent with the created:… journal entry once the entity is known to be
-// VaultLink's.
-func (r *run) settle(kind, name string) error {
-	return r.save(map[string]string{intentKey(kind, name): "", createdKey(kind, name): "yes"})
+// intended says whether an earlier run recorded that it was about to create the entity and
+// nothing has confirmed it since.
+func (r *run) intended(kind EntityKind, name string) bool {
+	e, ok := r.s.journalGet(EntityRef{kind, name})
+	return ok && e.Intent
 }
+
+// intend records in the journal, before a create call, that VaultLink is about to create the
+// entity. The state is saved before the call is made.
+func (r *run) intend(e JournalEntry) error {
+	e.Intent = true
+	return r.journal(e, nil)
+}
+
+// keyIntent names the journal entry of an access key being created for user (the key's id is
+// not known until AWS answers).
+func keyIntent(user string) EntityRef { return EntityRef{KindAccessKey, "intent:" + user} }
 
 type intentHook struct{}
 
@@ -90,55 +93,56 @@ type keyReconcile struct {
 	notices []string
 }
 
-// reconcileKeys compares the user's access keys with the progress file and the keyring:
-//   - a key VaultLink made (its journal, its intent record or its description tag says so)
-//     whose secret is in the keyring is reused;
+// reconcileKeys compares the user's access keys with the journal and the keyring:
+//   - a key VaultLink made (the journal names it, its intent record says it appeared after,
+//     or its description tag is VaultLink's) whose secret is in the keyring is reused;
 //   - one whose secret is in no keyring entry is an orphan: deleted with consent, otherwise an
 //     *OrphanKeysError;
-//   - a keyring entry the progress file names for a key AWS no longer has is removed.
+//   - a keyring entry the progress names for a key AWS no longer has is removed.
 //
 // A keyring that fails (rather than saying "no such entry") stops the step: nothing is
 // concluded from a keyring that cannot be read.
 func reconcileKeys(ctx context.Context, r *run, user string, keys []KeyMeta) (keyReconcile, error) {
-	svc := r.svc()
-	iam, kr := svc.IAM, svc.Keyring
+	iam, kr := r.svc.IAM, r.svc.Keyring
 	var res keyReconcile
-	recorded := r.out(outKeyID)
+	p := r.got()
+	recorded := p.AccessKeyID
 	if recorded != "" && !slices.ContainsFunc(keys, func(k KeyMeta) bool { return k.ID == recorded }) {
-		ref := orDefault(r.out(outKeyringRef), KeyringRef(user, recorded))
+		ref := p.KeyringRef
+		if ref == "" {
+			ref = KeyringRef(user, recorded)
+		}
 		if err := kr.Remove(ref); err != nil {
 			return res, fmt.Errorf("access key %s no longer exists in AWS, and its keyring entry could not be removed: %w", MaskKeyID(recorded), err)
 		}
-		if err := r.save(map[string]string{outKeyID: "", outKeyringRef: ""}); err != nil {
+		if err := r.record(func(p *Progress) { p.AccessKeyID, p.KeyringRef = "", "" }); err != nil {
 			return res, err
 		}
 		res.notices = append(res.notices, fmt.Sprintf("removed the keyring entry of access key %s: that key no longer exists in AWS", MaskKeyID(recorded)))
+		recorded = ""
 	}
 	tags, err := iam.UserTags(ctx, user)
 	if err != nil {
 		return res, err
 	}
-	before := strings.Split(r.out(intentKey("access-key", user)), ",")
-	intent := r.intended("access-key", user)
+	intent, hasIntent := r.s.journalGet(keyIntent(user))
+	hasIntent = hasIntent && intent.Intent
 	desc := r.set("description_tag")
 	var orphans []string
 	for _, k := range keys {
-		ours := k.ID == recorded || (intent && !slices.Contains(before, k.ID)) || (desc != "" && tags[k.ID] == desc)
+		_, journaled := r.s.journalGet(EntityRef{KindAccessKey, k.ID})
+		ours := k.ID == recorded || journaled || (hasIntent && !slices.Contains(intent.Before, k.ID)) || (desc != "" && tags[k.ID] == desc)
 		if !ours {
 			res.live = append(res.live, k)
 			continue
 		}
-		ref := KeyringRef(user, k.ID)
-		sec, err := kr.Load(ref)
+		sec, err := kr.Load(KeyringRef(user, k.ID))
 		switch {
 		case err == nil && !sec.Empty() && res.reuse == nil:
 			res.reuse = &AccessKey{ID: k.ID, Secret: sec}
 			res.live = append(res.live, k)
-		case err == nil && !sec.Empty():
-			// A second VaultLink key with its secret at hand: one is enough; the other is
-			// treated like an orphan so the user ends with one key.
-			orphans = append(orphans, k.ID)
 		case err == nil || errors.Is(err, ErrNotInKeyring):
+			// No secret, or a second VaultLink key when one is enough.
 			orphans = append(orphans, k.ID)
 		default:
 			return res, fmt.Errorf("cannot tell whether access key %s is still usable, because %s did not answer: %w", MaskKeyID(k.ID), kr.Name(), err)
@@ -169,8 +173,7 @@ func reconcileKeys(ctx context.Context, r *run, user string, keys []KeyMeta) (ke
 // it again; only then is the key recorded. If the keyring refuses the secret, the key is
 // deleted at once: nobody could ever use it.
 func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMeta) (AccessKey, error) {
-	svc := r.svc()
-	iam, kr := svc.IAM, svc.Keyring
+	iam, kr := r.svc.IAM, r.svc.Keyring
 	if len(live) >= 2 {
 		ids := make([]string, len(live))
 		for i, k := range live {
@@ -182,7 +185,7 @@ func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMe
 	for _, k := range live {
 		before = append(before, k.ID)
 	}
-	if err := r.intend("access-key", user, strings.Join(before, ",")); err != nil {
+	if err := r.intend(JournalEntry{EntityRef: keyIntent(user), Before: before}); err != nil {
 		return AccessKey{}, fmt.Errorf("record the intent to create an access key (nothing was created): %w", err)
 	}
 	r.progress("Creating access key")
@@ -198,10 +201,9 @@ func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMe
 		if derr := iam.DeleteAccessKey(context.WithoutCancel(ctx), user, key.ID); derr != nil {
 			return AccessKey{}, fmt.Errorf("%s, and the key could not be deleted again (%v): delete it in the IAM console (the user's Security credentials), make the keyring usable (unlock it), and run this step again", why, derr)
 		}
-		_ = r.save(map[string]string{intentKey("access-key", user): ""})
 		return AccessKey{}, fmt.Errorf("%s. VaultLink deleted that key again, since nobody could ever use it. Make the keyring usable (unlock it, or start it) and run this step again", why)
 	}
-	if err := r.save(map[string]string{outKeyID: key.ID, outKeyringRef: ref, intentKey("access-key", user): ""}); err != nil {
+	if err := r.adoptKey(user, key.ID, true); err != nil {
 		// The secret is in the keyring under a name derived from the key, so the next run
 		// finds and reuses the key even though this record was not written.
 		return AccessKey{}, fmt.Errorf("access key %s is stored in %s, but the progress file could not be written: %w", MaskKeyID(key.ID), kr.Name(), err)
@@ -209,130 +211,111 @@ func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMe
 	return key, nil
 }
 
+// adoptKey records the key and its keyring entry as VaultLink's, and settles the intent.
+func (r *run) adoptKey(user, keyID string, created bool) error {
+	ref := KeyringRef(user, keyID)
+	at := r.s.now()
+	return r.s.commit(func(st *State) {
+		st.Journal = journalPut(st.Journal, JournalEntry{EntityRef: EntityRef{KindAccessKey, keyID}, ID: keyID, Created: created, At: at})
+		st.Journal = journalPut(st.Journal, JournalEntry{EntityRef: EntityRef{KindKeyringEntry, ref}, Created: true, At: at})
+		st.Journal = slices.DeleteFunc(st.Journal, func(e JournalEntry) bool { return e.same(keyIntent(user)) })
+		st.Progress.AccessKeyID, st.Progress.KeyringRef = keyID, ref
+	})
+}
+
 // ensureGroupCrashSafe ensures the group with the intent hook in place: the service reports
 // right before CreateGroup, the intent is saved, and a rerun after a crash between the create
 // and the journal entry adopts the group as VaultLink's instead of calling it someone else's.
-func ensureGroupCrashSafe(ctx context.Context, r *run, name string) (Entity, error) {
-	intended := r.intended("group", name)
-	hooked := WithIntent(ctx, func(kind, n string) error { return r.intend(kind, n, "") })
-	group, err := r.svc().IAM.EnsureGroup(hooked, name, r.adopt("group", name) || intended)
+func ensureGroupCrashSafe(ctx context.Context, r *run, name string) (Entity, bool, error) {
+	intended := r.intended(KindGroup, name)
+	hooked := WithIntent(ctx, func(kind, n string) error {
+		return r.intend(JournalEntry{EntityRef: EntityRef{KindGroup, n}})
+	})
+	group, err := r.svc.IAM.EnsureGroup(hooked, name, r.adopt(KindGroup, name) || intended)
 	if err != nil {
-		return Entity{}, err
+		return Entity{}, false, err
 	}
-	if group.Created || intended {
-		if err := r.settle("group", group.Name); err != nil {
-			return Entity{}, err
-		}
-	}
-	return group, nil
+	return group, group.Created || intended, nil
 }
 
-// leftovers is what clean-up learns from settings and intent records about things an
-// interrupted run made but did not get to record.
-type leftovers struct {
-	secretName string            // a Secret Server secret VaultLink was creating
-	vaults     []string          // name@region of vault links VaultLink was creating
-	user       string            // the IAM user, for the keyring entries of its keys
-	settings   map[string]string // a copy
-}
-
-// leftoversLocked fills in the clean-up targets an interrupted run did not record: the user
-// and policy by their names (clean-up still removes them only if they carry VaultLink's
-// ownership tag), the group when an intent record says VaultLink was creating it. Call with
-// s.mu held.
-func (s *Session) leftoversLocked(t *CleanupTargets) leftovers {
-	out, set := s.state.Outputs, s.state.Settings
-	if t.User == "" {
-		t.User = set["user_name"]
+// policyARN is the ARN a customer managed policy of that name has in the progress's account.
+func policyARN(p Progress, name string) string {
+	if p.AccountID == "" || name == "" {
+		return ""
 	}
-	if g := set["group_name"]; t.Group == "" && (out[intentKey("group", g)] != "" || out[createdKey("group", g)] == "yes") {
-		t.Group = g // made (or being made) before the step could record its name
+	partition := "aws"
+	if parts := strings.Split(p.CallerARN, ":"); len(parts) > 1 && parts[1] != "" {
+		partition = parts[1]
 	}
-	if t.Group != "" && (out[intentKey("group", t.Group)] != "" || out[createdKey("group", t.Group)] == "yes") {
-		t.GroupOwned = true
-	}
-	if t.PolicyARN == "" && set["group_policy"] == "custom" && out[outAccount] != "" {
-		partition := "aws"
-		if p := strings.Split(out[outCaller], ":"); len(p) > 1 && p[1] != "" {
-			partition = p[1]
-		}
-		t.PolicyARN = "arn:" + partition + ":iam::" + out[outAccount] + ":policy/" + set["policy_name"]
-	}
-	l := leftovers{user: t.User}
-	if out[intentKey("secret", set["secret_name"])] != "" {
-		l.secretName = set["secret_name"]
-	}
-	for k := range out {
-		if v, ok := strings.CutPrefix(k, "intent:vault:"); ok {
-			l.vaults = append(l.vaults, v)
-		}
-	}
-	return l
+	return "arn:" + partition + ":iam::" + p.AccountID + ":policy/" + name
 }
 
 // cleanupIntended removes, found by name, the Secret Server secret and vault links an
-// interrupted run was creating (its intent record says so) but did not record.
-func (s *Session) cleanupIntended(ctx context.Context, l leftovers, report func(string)) {
-	ss := s.svc.SecretServer
-	if len(l.vaults) > 0 {
+// interrupted run was creating (its intent entry says so) but did not record.
+func (s *Session) cleanupIntended(ctx context.Context, plan cleanupPlan, report func(string)) {
+	ss := s.services().SecretServer
+	if len(plan.intendedVaults) > 0 {
 		vaults, err := ss.Vaults(ctx)
 		if err != nil {
 			report(fmt.Sprintf("⚠ could not list the external vault links (%v): check External Secrets → External Vaults in Secret Server for one VaultLink left", RedactError(err)))
 		}
 		for _, v := range vaults {
-			if slices.Contains(l.vaults, strings.ToLower(v.Name+"@"+v.Region)) {
+			if slices.ContainsFunc(plan.intendedVaults, func(n string) bool { return strings.EqualFold(n, v.Name) }) {
 				if err := ss.DeleteVault(ctx, v.ID); err != nil {
 					report(fmt.Sprintf("⚠ the external vault link (id %d) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", v.ID, RedactError(err)))
 				} else {
-					report(fmt.Sprintf("removed the external vault link (id %d) an interrupted run had made", v.ID))
+					report(fmt.Sprintf("removed the external vault link %s (id %d) an interrupted run had made", v.Name, v.ID))
 				}
 			}
 		}
 	}
-	if l.secretName != "" {
-		sec, err := ss.FindSecretByName(ctx, l.secretName)
+	for _, name := range plan.intendedSecrets {
+		sec, err := ss.FindSecretByName(ctx, name)
 		switch {
 		case err != nil:
-			report(fmt.Sprintf("⚠ could not look for the secret %q (%v): check All Secrets in Secret Server", l.secretName, RedactError(err)))
+			report(fmt.Sprintf("⚠ could not look for the secret %q (%v): check All Secrets in Secret Server", name, RedactError(err)))
 		case sec != nil:
 			if err := ss.DeleteSecret(ctx, sec.ID); err != nil {
 				report(fmt.Sprintf("⚠ the Secret Server secret (id %d) could not be removed (%v): delete it in Secret Server under All Secrets", sec.ID, RedactError(err)))
 			} else {
-				report(fmt.Sprintf("deleted the Secret Server secret (id %d) an interrupted run had made", sec.ID))
+				report(fmt.Sprintf("deleted the Secret Server secret %q (id %d) an interrupted run had made", name, sec.ID))
 			}
 		}
 	}
 }
 
-// forgetDeletedKeys removes the keyring entries of the keys clean-up deleted: the recorded
-// one and any whose entry an interrupted run wrote before it could record the key.
-func (s *Session) forgetDeletedKeys(ctx context.Context, user string, before []KeyMeta, ref string, report func(string)) error {
-	kr := s.svc.Keyring
-	refs := []string{}
-	if ref != "" {
-		refs = append(refs, ref)
+// userKeys lists the access keys of the users clean-up may remove, before it does.
+func (s *Session) userKeys(ctx context.Context, users []string) map[string][]KeyMeta {
+	out := map[string][]KeyMeta{}
+	for _, u := range users {
+		if keys, err := s.services().IAM.AccessKeys(ctx, u); err == nil {
+			out[u] = keys
+		}
 	}
-	if len(before) > 0 {
-		after, err := s.svc.IAM.AccessKeys(ctx, user)
+	return out
+}
+
+// forgetDeletedKeys removes the keyring entries in the journal, and those of every key
+// clean-up deleted: an interrupted run may have written an entry before it could record it.
+func (s *Session) forgetDeletedKeys(ctx context.Context, before map[string][]KeyMeta, journaled []string, report func(string)) error {
+	kr := s.services().Keyring
+	refs := slices.Clone(journaled)
+	for user, keys := range before {
+		after, err := s.services().IAM.AccessKeys(ctx, user)
 		if err != nil {
 			after = nil // the user is gone, and its keys with it
 		}
-		for _, k := range before {
-			r := KeyringRef(user, k.ID)
-			if !slices.ContainsFunc(after, func(a KeyMeta) bool { return a.ID == k.ID }) && !slices.Contains(refs, r) {
+		for _, k := range keys {
+			if r := KeyringRef(user, k.ID); !slices.ContainsFunc(after, func(a KeyMeta) bool { return a.ID == k.ID }) && !slices.Contains(refs, r) {
 				refs = append(refs, r)
 			}
 		}
 	}
-	removed := false
 	for _, r := range refs {
 		if err := kr.Remove(r); err != nil {
 			return fmt.Errorf("AWS is clean, but the keyring entry %s could not be removed: %w", r, err)
 		}
-		removed = true
-	}
-	if removed {
-		report("removed the secret access key from " + kr.Name())
+		report("removed the secret access key " + r + " from " + kr.Name())
 	}
 	return nil
 }

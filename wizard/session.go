@@ -2,9 +2,11 @@ package wizard
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -52,16 +54,29 @@ var ErrBusy = errors.New("another step is running")
 // connect them. It is safe for use from several goroutines (the UI runs steps off its own).
 type Session struct {
 	guide *Guide
-	svc   Services
 	store Store
 	mode  Mode
 
-	mu        sync.Mutex
+	// saveMu serialises writes of the state file so an older snapshot never overwrites a
+	// newer one. It is always taken before mu, never while holding mu.
+	saveMu sync.Mutex
+
+	mu  sync.Mutex
+	svc Services // replaced only under the exclusive claim (see SwitchAWS)
+	// state is the one source of truth; it changes only through commit, or (settings) in
+	// memory with dirty set until the next save.
 	state     *State
+	dirty     bool
+	saveTimer *time.Timer
+	saveDelay time.Duration
 	running   bool
 	listeners []func(Event)
 	shuffle   *rand.Rand
 }
+
+// DefaultSaveDelay is how long after the last edit of a setting the progress file is saved,
+// when nothing else (a step, a page change, closing the window) saved it first.
+const DefaultSaveDelay = 2 * time.Second
 
 // NewSession loads (or starts) the state in store.
 func NewSession(g *Guide, svc Services, store Store, mode Mode) (*Session, error) {
@@ -72,12 +87,14 @@ func NewSession(g *Guide, svc Services, store Store, mode Mode) (*Session, error
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{guide: g, svc: svc, store: store, mode: mode, state: st, shuffle: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
+	s := &Session{guide: g, svc: svc, store: store, mode: mode, state: st, saveDelay: DefaultSaveDelay,
+		shuffle: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
 	for _, m := range g.Modules {
 		for _, step := range m.Steps {
 			for _, in := range step.Inputs {
 				if _, ok := st.Settings[in.Name]; !ok {
 					st.Settings[in.Name] = g.DefaultFor(in)
+					s.dirty = true // the defaults are saved with the first save
 				}
 			}
 		}
@@ -128,8 +145,55 @@ func (s *Session) SetSetting(name, value string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.state.Settings[name] == value {
+		return nil
+	}
+	// Typing calls this at every keystroke: keep the edit in memory and save later (a step,
+	// a page change, closing the window, or a short pause), never on the UI's goroutine.
 	s.state.Settings[name] = value
-	return s.saveLocked()
+	s.dirty = true
+	if s.saveDelay > 0 {
+		if s.saveTimer == nil {
+			s.saveTimer = time.AfterFunc(s.saveDelay, func() { _ = s.Flush() })
+		} else {
+			s.saveTimer.Reset(s.saveDelay)
+		}
+	}
+	return nil
+}
+
+// SetSaveDelay sets how long after the last edited setting the progress is saved; 0 saves
+// edits only when something else saves (a step, Flush, Close).
+func (s *Session) SetSaveDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saveDelay = d
+}
+
+// Flush saves edited settings now, if there are any. The UI calls it when the page changes
+// or the window closes.
+func (s *Session) Flush() error {
+	s.mu.Lock()
+	dirty := s.dirty
+	s.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	err := s.commit(nil)
+	if err != nil {
+		s.emit(StepRef{Module: "settings"}, "error", "Your settings are kept in this window but could not be saved: "+err.Error())
+	}
+	return err
+}
+
+// Close stops the delayed save and saves what is still in memory.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.saveTimer != nil {
+		s.saveTimer.Stop()
+	}
+	s.mu.Unlock()
+	return s.Flush()
 }
 
 func (s *Session) findInput(name string) (Input, bool) {
@@ -145,11 +209,18 @@ func (s *Session) findInput(name string) (Input, bool) {
 	return Input{}, false
 }
 
-// Output returns a non-secret value a step recorded (ids, ARNs, keyring reference).
-func (s *Session) Output(name string) string {
+// Progress returns a copy of what the steps recorded (ids, ARNs, the keyring reference).
+func (s *Session) Progress() Progress {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state.Outputs[name]
+	return s.state.Progress
+}
+
+// Journal returns a copy of the record of what this progress made or took over.
+func (s *Session) Journal() []JournalEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.state.Journal)
 }
 
 // StepRecord returns the last recorded outcome of a step.
@@ -275,7 +346,7 @@ func (s *Session) Preview(ref StepRef) ([]string, error) {
 		return nil, err
 	}
 	act, r := actions[step.Action], s.newRun(ref, nil)
-	if act.manual != nil && s.Output(outVaultAPI) == "no" {
+	if act.manual != nil && s.Progress().VaultAPI == APIAbsent {
 		m := act.manual(r)
 		return append([]string{"By hand in Secret Server (its API has no external-vault operations):"}, m.Clicks...), nil
 	}
@@ -318,7 +389,7 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 	}
 	// Errors quote servers; nothing secret-looking goes on to the screen, log or state.
 	err = RedactError(err)
-	rec.At = s.svc.Now()
+	rec.At = s.now()
 	switch {
 	case err != nil:
 		rec.Status = StepFailed
@@ -334,16 +405,15 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 		rec.Status = StepDone
 		s.emit(ref, "done", step.Title+": "+rec.Summary)
 	}
-	s.mu.Lock()
-	s.state.Steps[ref.String()] = rec
-	saveErr := s.saveLocked()
+	saveErr := s.commit(func(st *State) { st.Steps[ref.String()] = rec })
 	if saveErr != nil && err == nil {
 		// Not recorded means not done: the next step must not unlock on a record only memory
 		// holds. The file keeps what was recorded before.
 		rec.Status, rec.Error = StepFailed, saveErr.Error()
+		s.mu.Lock()
 		s.state.Steps[ref.String()] = rec
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	if err == nil && saveErr != nil {
 		err = saveErr
 		s.emit(ref, "error", step.Title+": "+err.Error())
@@ -369,7 +439,7 @@ func (s *Session) ConfirmManual(ctx context.Context, ref StepRef) (StepRecord, e
 	defer end()
 	rec, err := act.confirm(ctx, s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) }))
 	err = RedactError(err)
-	rec.At = s.svc.Now()
+	rec.At = s.now()
 	if err != nil {
 		// Still waiting: keep the click path, show why the check failed.
 		rec = s.StepRecord(ref)
@@ -379,10 +449,7 @@ func (s *Session) ConfirmManual(ctx context.Context, ref StepRef) (StepRecord, e
 		rec.Status = StepDone
 		s.emit(ref, "done", step.Title+": "+rec.Summary)
 	}
-	s.mu.Lock()
-	s.state.Steps[ref.String()] = rec
-	saveErr := s.saveLocked()
-	s.mu.Unlock()
+	saveErr := s.commit(func(st *State) { st.Steps[ref.String()] = rec })
 	if err == nil {
 		err = saveErr
 	}
@@ -441,16 +508,16 @@ func (s *Session) Answer(moduleID, optionID string) (CheckResult, error) {
 	if chosen == nil {
 		return CheckResult{}, fmt.Errorf("module %q has no answer %q", moduleID, optionID)
 	}
-	s.mu.Lock()
-	rec := s.state.Checks[moduleID]
-	rec.Attempts++
-	rec.At = s.svc.Now()
-	if chosen.Correct {
-		rec.Passed = true
-	}
-	s.state.Checks[moduleID] = rec
-	err := s.saveLocked()
-	s.mu.Unlock()
+	now := s.now()
+	err := s.commit(func(st *State) {
+		rec := st.Checks[moduleID]
+		rec.Attempts++
+		rec.At = now
+		if chosen.Correct {
+			rec.Passed = true
+		}
+		st.Checks[moduleID] = rec
+	})
 	res := CheckResult{Correct: chosen.Correct, Explanation: m.Check.Wrong}
 	if chosen.Correct {
 		res.Explanation = m.Check.Right
@@ -469,12 +536,11 @@ func (s *Session) SkipCheck(moduleID string) error {
 	if s.mode != Unattended {
 		return errors.New("knowledge checks can be skipped only in apply mode")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec := s.state.Checks[moduleID]
-	rec.Skipped = true
-	s.state.Checks[moduleID] = rec
-	return s.saveLocked()
+	return s.commit(func(st *State) {
+		rec := st.Checks[moduleID]
+		rec.Skipped = true
+		st.Checks[moduleID] = rec
+	})
 }
 
 // exclusive claims the session for one operation (a step, a confirmation, a clean-up); call
@@ -493,54 +559,131 @@ func (s *Session) exclusive() (func(), error) {
 	}, nil
 }
 
-func (s *Session) saveLocked() error {
-	s.state.UpdatedAt = s.svc.Now()
-	return s.store.Save(s.state)
-}
-
-// setOutputs records step outputs and saves at once, so that a crash later in the step (after
-// a key went into the keyring, say) still remembers what was made.
-func (s *Session) setOutputs(kv map[string]string) error {
+func (s *Session) now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, v := range kv {
-		if v == "" {
-			delete(s.state.Outputs, k) // an empty value withdraws a record (an intent, say)
-			continue
-		}
-		s.state.Outputs[k] = v
+	return s.svc.Now()
+}
+
+// commit changes the state (fn may be nil: save as is) and writes it. The file is written
+// outside mu, so readers (the UI) never wait on the disk; saveMu keeps writes in order.
+func (s *Session) commit(fn func(st *State)) error {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	s.mu.Lock()
+	if fn != nil {
+		fn(s.state)
 	}
-	return s.saveLocked()
+	s.state.UpdatedAt = s.svc.Now()
+	data, err := json.MarshalIndent(s.state, "", "  ")
+	wasDirty := s.dirty
+	s.dirty = false
+	s.mu.Unlock()
+	if err == nil {
+		err = s.store.write(data)
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.dirty = s.dirty || wasDirty
+		s.mu.Unlock()
+		return fmt.Errorf("save progress: %w", err)
+	}
+	return nil
 }
 
 // AllowAdopt records the admin's consent to use an existing IAM entity VaultLink did not
 // create (after a *ForeignError). Clean-up will still leave it alone.
 func (s *Session) AllowAdopt(kind, name string) error {
-	return s.setOutputs(map[string]string{consentKey(kind, name): "yes"})
+	ref := EntityRef{Kind: iamKind(kind), Name: name}
+	return s.commit(func(st *State) {
+		if !slices.ContainsFunc(st.Consents, ref.same) {
+			st.Consents = append(st.Consents, ref)
+		}
+	})
 }
 
-// Cleanup removes what VaultLink created in AWS (access keys, memberships, attachments, the
-// custom policy, the group, the user: only what its tags or journal show it made) and the
-// key's keyring entry, then forgets the steps, so the modules can be run again. Passed
-// knowledge checks are kept.
+// iamKind maps the kind a *ForeignError names to the journal's kind.
+func iamKind(kind string) EntityKind {
+	switch kind {
+	case "user":
+		return KindUser
+	case "group":
+		return KindGroup
+	case "policy":
+		return KindPolicy
+	}
+	return EntityKind(kind)
+}
+
+// cleanupPlan is what clean-up removes, read from the journal.
+type cleanupPlan struct {
+	vaults, secrets []JournalEntry
+	iam             CleanupTargets
+	keyring         []string
+	// Intended: what an interrupted run was creating (an intent entry, no id recorded), to be
+	// found by name (reconcile.go).
+	intendedVaults, intendedSecrets []string
+}
+
+func (s *Session) planCleanup() cleanupPlan {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j := s.state.Journal
+	var p cleanupPlan
+	for _, e := range journalEntries(j, KindVaultLink) {
+		switch {
+		case e.Created && e.ID != "":
+			p.vaults = append(p.vaults, e)
+		case e.Intent:
+			p.intendedVaults = append(p.intendedVaults, e.Name)
+		}
+	}
+	for _, e := range journalEntries(j, KindSSSecret) {
+		switch {
+		case e.Created && e.ID != "":
+			p.secrets = append(p.secrets, e)
+		case e.Intent:
+			p.intendedSecrets = append(p.intendedSecrets, e.Name)
+		}
+	}
+	// Users and policies the run used are listed even when adopted: the AWS side removes
+	// only those its ownership tag marks as VaultLink's.
+	for _, e := range journalEntries(j, KindUser) {
+		p.iam.Users = append(p.iam.Users, e.Name)
+	}
+	for _, e := range journalEntries(j, KindPolicy) {
+		if e.ARN == "" && e.Intent {
+			e.ARN = policyARN(s.state.Progress, e.Name) // made, but its ARN not recorded yet
+		}
+		if e.ARN != "" {
+			p.iam.PolicyARNs = append(p.iam.PolicyARNs, e.ARN)
+		}
+	}
+	for _, e := range journalEntries(j, KindGroup) {
+		if e.Created || e.Intent {
+			p.iam.Groups = append(p.iam.Groups, e.Name)
+		}
+	}
+	for _, e := range journalEntries(j, KindKeyringEntry) {
+		p.keyring = append(p.keyring, e.Name)
+	}
+	return p
+}
+
+// Cleanup removes what the journal shows VaultLink made: the external vault link and the
+// Secret Server secret it created, in AWS the access keys, memberships, attachments, the
+// custom policy, the group and the user (only what its tags or journal show it made), and the
+// keys' keyring entries; then it forgets the steps, so the modules can be run again. Passed
+// knowledge checks are kept. It works from the journal, so settings changed after a run do
+// not hide what that run made.
 func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string, error) {
 	end, err := s.exclusive()
 	if err != nil {
 		return nil, err
 	}
 	defer end()
-	s.mu.Lock()
-	out := s.state.Outputs
-	group := out[outGroupName]
-	t := CleanupTargets{User: out[outUserName], Group: group, GroupOwned: out[createdKey("group", group)] == "yes", PolicyARN: out[outPolicyARN]}
-	ref := out[outKeyringRef]
-	vaultID, _ := strconv.Atoi(out[outVaultID])
-	secretID, _ := strconv.Atoi(out[outSecretID])
-	vaultOwned := out[createdKey("vault", out[outVaultName]+"@"+out[outRegion])] == "yes"
-	secretOwned := out[createdKey("secret", s.state.Settings["secret_name"])] == "yes"
-	// What an interrupted run made but did not get to record (reconcile.go).
-	left := s.leftoversLocked(&t)
-	s.mu.Unlock()
+	svc := s.services()
+	plan := s.planCleanup()
 	if progress == nil {
 		progress = func(string) {}
 	}
@@ -550,50 +693,59 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	report := func(msg string) { done = append(done, msg); progress(msg); s.emit(cleanRef, "progress", msg) }
 	// Secret Server first: the vault link uses the secret, and the secret holds the key. A
 	// server that refuses is reported with the click path, and clean-up goes on.
-	if vaultOwned && vaultID > 0 {
-		if err := s.svc.SecretServer.DeleteVault(ctx, vaultID); err != nil {
-			report(fmt.Sprintf("⚠ the external vault link (id %d) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", vaultID, RedactError(err)))
+	for _, v := range plan.vaults {
+		if err := svc.SecretServer.DeleteVault(ctx, atoi(v.ID)); err != nil {
+			report(fmt.Sprintf("⚠ the external vault link %s (id %s) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", v.Name, v.ID, RedactError(err)))
 		} else {
-			report(fmt.Sprintf("removed the external vault link (id %d)", vaultID))
+			report(fmt.Sprintf("removed the external vault link %s (id %s)", v.Name, v.ID))
 		}
 	}
-	if secretOwned && secretID > 0 {
-		if err := s.svc.SecretServer.DeleteSecret(ctx, secretID); err != nil {
-			report(fmt.Sprintf("⚠ the Secret Server secret (id %d) could not be removed (%v): delete it in Secret Server under All Secrets", secretID, RedactError(err)))
+	for _, sec := range plan.secrets {
+		if err := svc.SecretServer.DeleteSecret(ctx, atoi(sec.ID)); err != nil {
+			report(fmt.Sprintf("⚠ the Secret Server secret %q (id %s) could not be removed (%v): delete it in Secret Server under All Secrets", sec.Name, sec.ID, RedactError(err)))
 		} else {
-			report(fmt.Sprintf("deleted the Secret Server secret (id %d)", secretID))
+			report(fmt.Sprintf("deleted the Secret Server secret %q (id %s)", sec.Name, sec.ID))
 		}
 	}
-	if !(secretOwned && secretID > 0) || !(vaultOwned && vaultID > 0) {
-		s.cleanupIntended(ctx, left, report)
-	}
-	keysBefore, _ := s.svc.IAM.AccessKeys(ctx, t.User)
-	iamDone, err := s.svc.IAM.Cleanup(ctx, t, func(msg string) { progress(msg); s.emit(cleanRef, "progress", msg) })
+	s.cleanupIntended(ctx, plan, report)
+	keysBefore := s.userKeys(ctx, plan.iam.Users)
+	iamDone, err := svc.IAM.Cleanup(ctx, plan.iam, func(msg string) { progress(msg); s.emit(cleanRef, "progress", msg) })
 	err = RedactError(err)
 	done = append(done, iamDone...)
 	if err != nil {
 		s.emit(cleanRef, "error", "Clean-up stopped: "+err.Error())
 		return done, err
 	}
-	if err := s.forgetDeletedKeys(ctx, t.User, keysBefore, ref, report); err != nil {
+	if err := s.forgetDeletedKeys(ctx, keysBefore, plan.keyring, report); err != nil {
 		return done, err
 	}
-	s.mu.Lock()
-	s.state.Steps = map[string]StepRecord{}
-	s.state.Outputs = map[string]string{}
-	err = s.saveLocked()
-	s.mu.Unlock()
+	err = s.commit(func(st *State) {
+		st.Steps = map[string]StepRecord{}
+		st.Progress = Progress{}
+		st.Journal = nil
+		st.Consents = nil
+	})
 	s.emit(cleanRef, "done", fmt.Sprintf("Clean-up finished: %d change(s)", len(done)))
 	return done, err
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// services returns the services one operation works with: a snapshot, so a connection
+// switch can never leave an operation half on one account and half on another.
+func (s *Session) services() Services {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.svc
 }
 
 // CheckIdentity asks AWS who the configured credentials are (sts:GetCallerIdentity, which
 // changes nothing), so the admin sees it before any step makes a change.
 func (s *Session) CheckIdentity(ctx context.Context) (Identity, error) {
-	s.mu.Lock()
-	iam := s.svc.IAM
-	s.mu.Unlock()
-	id, err := iam.CallerIdentity(ctx)
+	id, err := s.services().IAM.CallerIdentity(ctx)
 	if err != nil {
 		s.emit(StepRef{Module: "aws"}, "error", err.Error())
 		return Identity{}, err
@@ -605,12 +757,14 @@ func (s *Session) CheckIdentity(ctx context.Context) (Identity, error) {
 // SwitchAWS moves the session to another AWS profile or region and checks the identity it
 // signs in as. It is refused while a step runs.
 func (s *Session) SwitchAWS(ctx context.Context, c Connection) (Identity, error) {
-	s.mu.Lock()
-	conn, busy := s.svc.Connector, s.running
-	s.mu.Unlock()
-	if busy {
-		return Identity{}, ErrBusy
+	// The switch holds the exclusive claim from connecting to replacing, so no step can
+	// start in between and run half against the old account and half against the new one.
+	end, err := s.exclusive()
+	if err != nil {
+		return Identity{}, err
 	}
+	defer end()
+	conn := s.services().Connector
 	if conn == nil {
 		return Identity{}, errors.New("the AWS connection cannot be changed in practice mode")
 	}
@@ -632,10 +786,7 @@ func (s *Session) Suggestions(ctx context.Context, name string) ([]string, error
 	}
 	switch in.Suggest {
 	case "secret-server-folders":
-		s.mu.Lock()
-		ss := s.svc.SecretServer
-		s.mu.Unlock()
-		folders, err := ss.Folders(ctx)
+		folders, err := s.services().SecretServer.Folders(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -651,12 +802,12 @@ func (s *Session) Suggestions(ctx context.Context, name string) ([]string, error
 // SwitchSecretServer signs in to another Secret Server (or with other credentials) and probes
 // it. It is refused while a step runs.
 func (s *Session) SwitchSecretServer(ctx context.Context, c SSConnection) (ServerInfo, error) {
-	s.mu.Lock()
-	conn, busy := s.svc.Connector, s.running
-	s.mu.Unlock()
-	if busy {
-		return ServerInfo{}, ErrBusy
+	end, err := s.exclusive()
+	if err != nil {
+		return ServerInfo{}, err
 	}
+	defer end()
+	conn := s.services().Connector
 	if conn == nil {
 		return ServerInfo{}, errors.New("the Secret Server connection cannot be changed in practice mode")
 	}
@@ -668,26 +819,20 @@ func (s *Session) SwitchSecretServer(ctx context.Context, c SSConnection) (Serve
 	if err != nil {
 		return ServerInfo{}, err
 	}
-	api := "no"
-	if info.ExternalVaultAPI {
-		api = "yes"
-	}
 	s.mu.Lock()
 	s.svc.SecretServer = ss
-	s.state.Outputs[outVaultAPI] = api
-	s.state.Outputs[outSSURL] = info.URL
-	err = s.saveLocked()
 	s.mu.Unlock()
+	err = s.commit(func(st *State) {
+		st.Progress.VaultAPI = presence(info.ExternalVaultAPI)
+		st.Progress.SecretServerURL = info.URL
+	})
 	s.emit(StepRef{Module: "secret-server"}, "info", "Signed in to Secret Server "+info.URL+" as "+info.User)
 	return info, err
 }
 
 // CheckSecretServer signs in to the configured Secret Server and probes it (changes nothing).
 func (s *Session) CheckSecretServer(ctx context.Context) (ServerInfo, error) {
-	s.mu.Lock()
-	ss := s.svc.SecretServer
-	s.mu.Unlock()
-	info, err := ss.Connect(ctx)
+	info, err := s.services().SecretServer.Connect(ctx)
 	if err != nil {
 		s.emit(StepRef{Module: "secret-server"}, "error", err.Error())
 		return ServerInfo{}, err

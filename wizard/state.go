@@ -14,12 +14,76 @@ import (
 // State is everything the wizard remembers between runs. It never holds a secret value: the
 // secret access key lives only in the keyring, and state keeps the keyring reference.
 type State struct {
-	Version   int                    `json:"version"`
-	Settings  map[string]string      `json:"settings"`
-	Outputs   map[string]string      `json:"outputs"`
+	Version int `json:"version"`
+	// Settings are the admin's inputs by name, as typed (the guide defines and validates them).
+	Settings map[string]string `json:"settings"`
+	// Progress is what the steps found or made, each value in its own type.
+	Progress Progress `json:"progress"`
+	// Journal records every entity this progress made or took over; clean-up works from it,
+	// never from the current settings (which the admin may have changed since).
+	Journal []JournalEntry `json:"journal,omitempty"`
+	// Consents are the existing entities the admin agreed to use although VaultLink did not
+	// create them.
+	Consents  []EntityRef            `json:"consents,omitempty"`
 	Steps     map[string]StepRecord  `json:"steps"`
 	Checks    map[string]CheckRecord `json:"checks"`
 	UpdatedAt time.Time              `json:"updatedAt"`
+}
+
+// Progress is the typed record of what earlier steps established, for later steps, the
+// summary and clean-up. Zero values mean "not known yet".
+type Progress struct {
+	// AWS (module 1).
+	AccountID string `json:"accountId,omitempty"`
+	CallerARN string `json:"callerArn,omitempty"`
+	UserName  string `json:"userName,omitempty"`
+	UserARN   string `json:"userArn,omitempty"`
+	// The access key: its id and the keyring entry that holds its secret half.
+	AccessKeyID string `json:"accessKeyId,omitempty"`
+	KeyringRef  string `json:"keyringRef,omitempty"`
+	// IAM group and policies (modules 1, 4 and 5).
+	GroupName        string `json:"groupName,omitempty"`
+	ManagedPolicyARN string `json:"managedPolicyArn,omitempty"`
+	PolicyDocument   string `json:"policyDocument,omitempty"`
+	PolicyARN        string `json:"policyArn,omitempty"`
+	// Secret Server (modules 2 and 3).
+	SecretServerURL string       `json:"secretServerUrl,omitempty"`
+	VaultAPI        APIPresence  `json:"externalVaultApi,omitempty"`
+	Template        TemplateUse  `json:"template,omitzero"`
+	FolderID        int          `json:"folderId,omitempty"`
+	SecretID        int          `json:"secretId,omitempty"`
+	Connected       bool         `json:"connected,omitempty"`
+	Region          string       `json:"region,omitempty"`
+	Vault           VaultLinkUse `json:"vault,omitzero"`
+}
+
+// APIPresence says whether the Secret Server offers the external-vault operations.
+type APIPresence string
+
+const (
+	APIUnknown APIPresence = ""        // not probed yet
+	APIOffered APIPresence = "offered" // modules 3 and 6 are automated
+	APIAbsent  APIPresence = "absent"  // modules 3 and 6 are guided steps in the web console
+)
+
+// TemplateUse is the Amazon IAM Key template as module 2 resolved it.
+type TemplateUse struct {
+	ID        int      `json:"id"`
+	Username  FieldRef `json:"username"`
+	AccessKey FieldRef `json:"accessKey"`
+	SecretKey FieldRef `json:"secretKey"`
+}
+
+// FieldRef is one template field, by id and slug (servers differ in which they accept).
+type FieldRef struct {
+	ID   int    `json:"id"`
+	Slug string `json:"slug"`
+}
+
+// VaultLinkUse is the external vault link of module 3.
+type VaultLinkUse struct {
+	ID   int    `json:"id,omitempty"`
+	Name string `json:"name"`
 }
 
 // Fact is one labelled, non-secret result of a step, shown to the admin.
@@ -67,13 +131,13 @@ type CheckRecord struct {
 	At       time.Time `json:"at"`
 }
 
-const stateVersion = 1
+// stateVersion 2 typed the progress and added the journal; version 1 files are migrated.
+const stateVersion = 2
 
 func newState() *State {
 	return &State{
 		Version:  stateVersion,
 		Settings: map[string]string{},
-		Outputs:  map[string]string{},
 		Steps:    map[string]StepRecord{},
 		Checks:   map[string]CheckRecord{},
 	}
@@ -100,19 +164,38 @@ func (s Store) Load() (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read wizard state %s: %w", s.Path, err)
 	}
-	st := newState()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	// Strict: a hand edit with a misspelt field is damage too, not something to ignore.
-	dec.DisallowUnknownFields()
-	err = dec.Decode(st)
-	if err == nil && dec.More() {
-		err = errors.New("extra data after the end")
+	var head struct {
+		Version int `json:"version"`
 	}
-	if err == nil && st.Version != stateVersion {
-		err = fmt.Errorf("it has version %d, this VaultLink reads %d", st.Version, stateVersion)
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, s.setAside(err)
+	}
+	st := newState()
+	switch head.Version {
+	case stateVersion:
+		dec := json.NewDecoder(bytes.NewReader(data))
+		// Strict: a hand edit with a misspelt field is damage too, not something to ignore.
+		dec.DisallowUnknownFields()
+		err = dec.Decode(st)
+		if err == nil && dec.More() {
+			err = errors.New("extra data after the end")
+		}
+	case 1:
+		st, err = migrateV1(data)
+	default:
+		err = fmt.Errorf("it has version %d, this VaultLink reads %d (use the VaultLink that wrote it)", head.Version, stateVersion)
 	}
 	if err != nil {
 		return nil, s.setAside(err)
+	}
+	if st.Settings == nil {
+		st.Settings = map[string]string{}
+	}
+	if st.Steps == nil {
+		st.Steps = map[string]StepRecord{}
+	}
+	if st.Checks == nil {
+		st.Checks = map[string]CheckRecord{}
 	}
 	return st, nil
 }
@@ -148,12 +231,16 @@ func (s Store) setAside(why error) error {
 // Save writes the state atomically (temporary file, then rename), so a crash mid-write leaves
 // the previous state intact.
 func (s Store) Save(st *State) error {
-	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
-		return &SaveError{Path: s.Path, Err: err}
-	}
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode wizard state: %w", err)
+	}
+	return s.write(data)
+}
+
+func (s Store) write(data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.Path), ".state-*.json")
 	if err != nil {

@@ -2,19 +2,21 @@ package wizard_test
 
 import (
 	"context"
-	"fmt"
-	"strconv"
-
 	"errors"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
 	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/services/audit"
 	"github.com/vaultlink/vaultlink/services/keyring"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
@@ -167,16 +169,12 @@ func TestRestartMidModuleResumesWithoutDuplicates(t *testing.T) {
 	if _, err := s2.Run(ctx, next); err != nil {
 		t.Fatal(err)
 	}
-	keyID := s2.Output("access_key_id")
+	keyID := s2.Progress().AccessKeyID
 	// Running every step of the module again adopts what exists.
 	s3 := session(t, st, store, wizard.Guided)
 	for _, step := range m1.Steps {
-		rec, err := s3.Run(ctx, wizard.StepRef{Module: m1.ID, Step: step.ID})
-		if err != nil {
+		if _, err := s3.Run(ctx, wizard.StepRef{Module: m1.ID, Step: step.ID}); err != nil {
 			t.Fatal(err)
-		}
-		if strings.Contains(rec.Summary, "Created") {
-			t.Errorf("re-run of %s created something: %s", step.ID, rec.Summary)
 		}
 	}
 	keys, err := st.AWS.AccessKeys(ctx, s3.Setting("user_name"))
@@ -258,7 +256,7 @@ func TestCleanupUndoesAFullRun(t *testing.T) {
 	if err := s.RunAll(ctx, func(string) {}); err != nil {
 		t.Fatal(err)
 	}
-	ref := s.Output("keyring_ref")
+	ref := s.Progress().KeyringRef
 	if _, err := st.Services.Keyring.Load(ref); err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +360,7 @@ func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
 		t.Fatalf("%+v %v", rec, err)
 	}
 	// The admin saves the link in the web console.
-	secretID, _ := strconv.Atoi(s.Output("secret_id"))
+	secretID := s.Progress().SecretID
 	vaultID, err := st.Sandbox.SS.ConsoleCreateVault(ctx, "", s.Setting("display_name"), s.Setting("region"), secretID, true)
 	if err != nil {
 		t.Fatal(err)
@@ -410,5 +408,161 @@ func TestGuidedManualFallbackWithoutTheExternalVaultAPI(t *testing.T) {
 	pass(&g.Modules[5])
 	if s.Covered() != 6 {
 		t.Fatalf("covered %d", s.Covered())
+	}
+}
+
+// practiceWithLog is practice with an audit log, for tests that check the calls made.
+func practiceWithLog(t *testing.T) (*stack.Stack, wizard.Store, *audit.Log) {
+	t.Helper()
+	log, err := audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second, Audit: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	return st, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, log
+}
+
+// changesSince returns the changing calls (creates, puts, attaches…) recorded after the first n.
+func changesSince(t *testing.T, log *audit.Log, n int) ([]string, int) {
+	t.Helper()
+	calls, err := log.Calls()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range audit.Changes(calls[n:]) {
+		out = append(out, c.System+" "+c.Operation+" "+c.Target)
+	}
+	return out, len(calls)
+}
+
+// A second run of a finished set-up sends no call that creates or changes anything: checked
+// on the calls really sent, for every module (the user, key, group, policy, attachments,
+// secret, vault link and vault secret).
+func TestASecondRunChangesNothing(t *testing.T) {
+	st, store, log := practiceWithLog(t)
+	ctx := context.Background()
+	s := session(t, st, store, wizard.Unattended)
+	if err := s.RunAll(ctx, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	first, n := changesSince(t, log, 0)
+	if len(first) < 8 {
+		t.Fatalf("the first run must create things; it made only %v", first)
+	}
+	s2 := session(t, st, store, wizard.Unattended)
+	for _, m := range s2.Guide().Modules {
+		for _, step := range m.Steps {
+			if _, err := s2.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
+				t.Fatalf("rerun %s/%s: %v", m.ID, step.ID, err)
+			}
+		}
+	}
+	if again, _ := changesSince(t, log, n); len(again) > 0 {
+		t.Fatalf("a second run changed things:\n%s", strings.Join(again, "\n"))
+	}
+}
+
+// Clean-up works from the journal of what was made: renaming every setting after a run
+// does not hide the old user, group, policy, secret and vault link from it.
+func TestRenamedSettingsStillCleanUpEverythingMade(t *testing.T) {
+	st, store := practice(t)
+	ctx := context.Background()
+	s := session(t, st, store, wizard.Unattended)
+	if err := s.RunAll(ctx, func(string) {}); err != nil {
+		t.Fatal(err)
+	}
+	p := s.Progress()
+	renamed := map[string]string{"user_name": "someone-else", "group_name": "other-group", "policy_name": "OtherPolicy",
+		"secret_name": "Other secret", "vault_name": "other-vault"}
+	for k, v := range renamed {
+		if err := s.SetSetting(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// A restart in between, so the journal is read back from the file.
+	s = session(t, st, store, wizard.Unattended)
+	if _, err := s.Cleanup(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AWS.UserTags(ctx, p.UserName); err == nil {
+		t.Errorf("user %s is still there", p.UserName)
+	}
+	if _, err := st.AWS.GroupMembers(ctx, p.GroupName); err == nil {
+		t.Errorf("group %s is still there", p.GroupName)
+	}
+	if _, err := st.AWS.PolicyDocument(ctx, p.PolicyARN); err == nil {
+		t.Errorf("policy %s is still there", p.PolicyARN)
+	}
+	if _, err := st.SS.SecretFields(ctx, p.SecretID); err == nil {
+		t.Errorf("the Secret Server secret %d is still there", p.SecretID)
+	}
+	vaults, err := st.SS.Vaults(ctx)
+	if err != nil || slices.ContainsFunc(vaults, func(v wizard.Vault) bool { return v.ID == p.Vault.ID }) {
+		t.Errorf("the vault link is still there: %v %v", vaults, err)
+	}
+	if _, err := st.Services.Keyring.Load(p.KeyringRef); err == nil {
+		t.Error("the keyring entry is still there")
+	}
+	if j := s.Journal(); len(j) != 0 {
+		t.Errorf("the journal must be empty after clean-up: %v", j)
+	}
+}
+
+// Typing in a settings field changes memory only; the file is written when something saves
+// (Flush: a page change or the window closing, a step, or the debounce).
+func TestTypingDoesNotWriteTheProgressFile(t *testing.T) {
+	st, store := practice(t)
+	s := session(t, st, store, wizard.Guided)
+	s.SetSaveDelay(0) // no debounce: only an explicit save may write
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"d", "de", "del", "deli", "delinea-typed"} {
+		if err := s.SetSetting("user_name", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := os.Stat(store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+		t.Fatal("typing wrote the progress file")
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(store.Path)
+	if !strings.Contains(string(data), "delinea-typed") {
+		t.Fatal("Flush did not save the edit")
+	}
+	// And the debounce saves on its own after a pause.
+	s.SetSaveDelay(20 * time.Millisecond)
+	if err := s.SetSetting("user_name", "delinea-debounced"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile(store.Path)
+		if strings.Contains(string(data), "delinea-debounced") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the delayed save never came")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -38,12 +38,14 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		if c.region == "" {
 			c.region = plan.AWS.Region
 		}
-		if c.ssURL == "" {
-			c.ssURL, c.ssUser, c.ssDomain, c.ssCACert = plan.SS.URL, plan.SS.Username, plan.SS.Domain, plan.SS.CACert
+		if !c.ss.IsSet() {
+			otp, remember := c.ss.OTP, c.ss.Remember
+			c.ss = plan.SS
+			c.ss.OTP, c.ss.Remember = otp, remember
 		}
 	}
-	if c.practice && c.live {
-		fmt.Fprintln(stderr, "vaultlink apply: choose --practice or --live, not both")
+	if err := c.checkMode(fs, "set `mode: live` in the plan"); err != nil {
+		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 2
 	}
 	dir, err := c.modeDir()
@@ -75,6 +77,7 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vaultlink apply:", err)
 		return 1
 	}
+	defer sess.Close() // saves what is still only in memory, and stops the delayed save
 	if err := sess.ApplySettings(plan.Settings); err != nil {
 		fmt.Fprintln(stderr, "vaultlink apply: the plan has bad settings:\n"+err.Error())
 		return 2

@@ -30,30 +30,30 @@ import (
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 )
 
-// The test binary doubles as the vaultlink binary: with envAsMain set it runs the command line
-// it was given instead of the tests. Only this test build reads envCrashAfter, so the crash
-// switch cannot exist in a shipped binary.
+// The test binary doubles as the vaultlink command (TestMain in main_test.go, with
+// VAULTLINK_TEST_AS_COMMAND). Only this test build reads envCrashAfter, so the crash switch
+// cannot exist in a shipped binary.
 const (
-	envAsMain     = "VAULTLINK_TEST_AS_MAIN"
+	envAsMain     = "VAULTLINK_TEST_AS_COMMAND"
 	envCrashAfter = "VAULTLINK_TEST_CRASH_AFTER"
 )
 
-func TestMain(m *testing.M) {
-	if os.Getenv(envAsMain) == "1" {
-		if n, err := strconv.Atoi(os.Getenv(envCrashAfter)); err == nil && n > 0 {
-			var calls atomic.Int64
-			audit.SetAfterRecord(func(audit.Entry) {
-				if calls.Add(1) == int64(n) {
-					// SIGKILL, not os.Exit: nothing deferred runs, no buffer is flushed, no
-					// lock is released, exactly as when the power goes.
-					syscall.Kill(os.Getpid(), syscall.SIGKILL)
-					select {}
-				}
-			})
-		}
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+// installCrashSwitch, with envCrashAfter=N, ends the process with SIGKILL right after the Nth
+// recorded call.
+func installCrashSwitch() {
+	n, err := strconv.Atoi(os.Getenv(envCrashAfter))
+	if err != nil || n <= 0 {
+		return
 	}
-	os.Exit(m.Run())
+	var calls atomic.Int64
+	audit.SetAfterRecord(func(audit.Entry) {
+		if calls.Add(1) == int64(n) {
+			// SIGKILL, not os.Exit: nothing deferred runs, no buffer is flushed, no lock is
+			// released, exactly as when the power goes.
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+	})
 }
 
 // liveWorld is one live setup's surroundings: moto with IAM enforcement (the operator is an

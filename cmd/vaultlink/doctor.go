@@ -21,6 +21,10 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if err := c.checkMode(fs, "add --live"); err != nil {
+		fmt.Fprintln(stderr, "vaultlink doctor:", err)
+		return 2
+	}
 	failed := 0
 	report := func(what string, err error, ok string) {
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vaultlink/vaultlink/services/aws/awstest"
 	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
+	"github.com/vaultlink/vaultlink/wizard"
 )
 
 // denied reports whether AWS (or moto, which answers Secrets Manager denials with a 403 and
@@ -93,15 +94,15 @@ func TestLiveApplyAgainstMotoIsLeastPrivilege(t *testing.T) {
 			}
 
 			// The integration key, read back from the keyring as Secret Server would hold it.
-			var st struct{ Outputs map[string]string }
+			var st struct{ Progress wizard.Progress }
 			data, _ := os.ReadFile(filepath.Join(dir, "live", "apply-state.json"))
 			json.Unmarshal(data, &st)
-			secret, err := gokeyring.Get("VaultLink", st.Outputs["keyring_ref"])
+			secret, err := gokeyring.Get("VaultLink", st.Progress.KeyringRef)
 			if err != nil {
 				t.Fatalf("keyring: %v", err)
 			}
-			t.Cleanup(func() { gokeyring.Delete("VaultLink", st.Outputs["keyring_ref"]) })
-			key := motoConfig(m.URL, st.Outputs["access_key_id"], secret)
+			t.Cleanup(func() { gokeyring.Delete("VaultLink", st.Progress.KeyringRef) })
+			key := motoConfig(m.URL, st.Progress.AccessKeyID, secret)
 			sm := secretsmanager.NewFromConfig(key)
 			if err := awstest.SevenActions(ctx, sm, "team/proof"); err != nil {
 				t.Fatalf("the integration key must be allowed all seven actions: %v", err)

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
+	"runtime"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -15,8 +15,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaultlink/vaultlink/assets"
+	"github.com/vaultlink/vaultlink/internal/winprof"
 	"github.com/vaultlink/vaultlink/services/audit"
 	vaws "github.com/vaultlink/vaultlink/services/aws"
+	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/ui"
 	"github.com/vaultlink/vaultlink/wizard"
@@ -29,8 +31,18 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	tour := fs.String("tour", "", "walk every page in practice mode with fresh state, saving a PNG of the window per page to this folder, then quit (make screenshots)")
+	tour := tourFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := c.checkMode(fs, "add --live"); err != nil {
+		fmt.Fprintln(stderr, "vaultlink:", err)
+		return 2
+	}
+	// Fyne's GLFW driver panics with a stack trace when there is no display: say what to do
+	// instead, before Fyne starts.
+	if msg := missingDisplay(runtime.GOOS, os.Getenv); msg != "" {
+		fmt.Fprintln(stderr, "vaultlink:", msg)
 		return 2
 	}
 	if *tour != "" {
@@ -44,9 +56,8 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 	}
 
 	a := app.NewWithID(appID)
-	icon := fyne.NewStaticResource("vaultlink.png", assets.Icon)
-	a.SetIcon(icon)
-	ui.SetIcon(icon)
+	a.SetIcon(fyne.NewStaticResource("vaultlink.png", assets.Icon))
+	ui.SetIcon(fyne.NewStaticResource("vaultlink-header.png", assets.HeaderIcon))
 	w := a.NewWindow("VaultLink")
 	w.Resize(fyne.NewSize(1180, 780))
 
@@ -64,24 +75,41 @@ func runGUI(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closeFn()
+	// Hidden: VAULTLINK_PROFILE_DIR makes the window record when its first frame is shown and,
+	// when it closes or a tour ends, a heap profile (make bench; docs/performance.md).
+	prof := winprof.Attach(a, w)
 	if *tour != "" {
-		go func() {
-			code := 0
-			if err := runTour(u, w, *tour); err != nil {
-				fmt.Fprintln(stderr, "vaultlink tour:", err)
-				code = 1
-			}
-			fyne.Do(a.Quit)
-			// Quit normally ends ShowAndRun at once. The GL driver has been seen to stay in its
-			// event loop after a programmatic Quit under Xvfb; a screenshot run must not hang.
-			time.Sleep(5 * time.Second)
-			fmt.Fprintln(stderr, "vaultlink tour: the window did not close after Quit; exiting")
-			closeFn()
-			os.Exit(code)
-		}()
+		// The walk's status is the command's: window-check must see a failed walk fail.
+		status := startTour(a, u, w, *tour, prof.Write, closeFn, stderr)
+		w.ShowAndRun()
+		prof.Write()
+		return status()
 	}
 	w.ShowAndRun()
+	prof.Write()
 	return 0
+}
+
+// missingDisplay says why the window cannot open and what works instead, or "" when a display
+// is there. The window draws through GLFW's X11 backend (Fyne builds the Wayland one only with
+// -tags wayland, which VaultLink does not use), so on Linux and the BSDs it needs DISPLAY; a
+// Wayland desktop sets it through XWayland. Windows and macOS always have a display.
+func missingDisplay(goos string, getenv func(string) string) string {
+	switch goos {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+	default:
+		return ""
+	}
+	if getenv("DISPLAY") != "" {
+		return ""
+	}
+	why := "there is no display to open the window on (DISPLAY is not set: an SSH session or a server?)"
+	if getenv("WAYLAND_DISPLAY") != "" {
+		why = "the window needs an X display and DISPLAY is not set (on Wayland, XWayland provides one)"
+	}
+	return why + ".\n" +
+		"Without a window, run the same steps from a plan:  vaultlink apply --plan FILE  (see examples/practice-plan.yaml),\n" +
+		"and check the setup with  vaultlink doctor.  Over SSH, ssh -X forwards a display."
 }
 
 // openSession builds the services for the chosen mode, loads the admin's progress and returns
@@ -127,7 +155,11 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 	info := ui.Info{Practice: st.Practice, KeyringName: st.Services.Keyring.Name(), KeyringNotice: st.KeyringNotice, PracticeNotice: practiceNotice,
 		StatePath: statePath, AuditPath: log.Path(), SSURL: st.SS.URL(), AWSEndpoint: st.AWS.Endpoint(),
 		Profile: c.awsProfile, Region: st.AWS.Region()}
-	if !st.Practice {
+	if st.Practice {
+		setup, try := sandbox.CLISetup(st.AWS.Endpoint())
+		info.PracticeCLI = append(setup, try)
+		info.EnvProfile = os.Getenv("AWS_PROFILE")
+	} else {
 		info.Endpoints = vaws.EndpointOverrides()
 		if profiles, err := vaws.Profiles(); err == nil {
 			for _, p := range profiles {
@@ -136,6 +168,10 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 		}
 	}
 	closeFn := func() {
+		// Settings typed since the last save are written as the window closes.
+		if err := sess.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "vaultlink: save progress:", err)
+		}
 		if err := st.SavePractice(); err != nil {
 			fmt.Fprintln(os.Stderr, "vaultlink: keep practice data:", err)
 		}

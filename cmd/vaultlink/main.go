@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	// Before Fyne initialises: a C.UTF-8 locale must not make every command print a Fyne error.
+	_ "github.com/vaultlink/vaultlink/internal/fynelocale"
 )
 
 // version is stamped at build time (-ldflags "-X main.version=…").
@@ -40,10 +43,12 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `VaultLink sets up Delinea Secret Server's AWS Secrets Manager integration, step by step.
 
 Usage:
-  vaultlink [flags]                 open the desktop wizard (practice mode unless live settings are given)
+  vaultlink [flags]                 open the desktop wizard: practice mode unless --live (or
+                                    --ss-url / --ss-tenant) is given; it needs a display
   vaultlink apply --plan FILE       run every step unattended (knowledge checks are skipped)
   vaultlink sandbox                 run the practice AWS and Secret Server until interrupted
-  vaultlink cleanup [--from apply]  remove what VaultLink created in AWS (only what it created)
+  vaultlink cleanup [--from wizard|apply]
+                                    remove what VaultLink created in AWS (only what it created)
   vaultlink doctor                  check the keyring, the AWS identity and Secret Server
   vaultlink version
 

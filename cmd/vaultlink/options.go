@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vaultlink/vaultlink/assets"
@@ -26,15 +29,9 @@ type common struct {
 	attach     string
 	awsProfile string
 	region     string
-	ssURL      string
-	ssUser     string
-	ssDomain   string
-	ssCACert   string
+	// ss is the Secret Server connection the flags describe (never a password: see stackOptions).
+	ss         wizard.SSConnection
 	keyWait    time.Duration
-	ssTenant   string
-	ssTLD      string
-	ssOTP      string
-	remember   bool
 	noVaultAPI bool
 }
 
@@ -45,16 +42,54 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.attach, "sandbox", "", "practice mode: attach to the sandbox described by this file (from `vaultlink sandbox --env-file`)")
 	fs.StringVar(&c.awsProfile, "aws-profile", os.Getenv("AWS_PROFILE"), "live mode: AWS profile (shared config, SSO)")
 	fs.StringVar(&c.region, "region", "", "live mode: AWS region (default: the profile's)")
-	fs.StringVar(&c.ssURL, "ss-url", os.Getenv("VAULTLINK_SS_URL"), "live mode: Secret Server URL")
-	fs.StringVar(&c.ssUser, "ss-user", os.Getenv("VAULTLINK_SS_USER"), "live mode: Secret Server user name")
-	fs.StringVar(&c.ssDomain, "ss-domain", os.Getenv("VAULTLINK_SS_DOMAIN"), "live mode: Secret Server domain (AD accounts)")
-	fs.StringVar(&c.ssCACert, "ss-ca-cert", "", "live mode: PEM file of a private CA for Secret Server")
+	fs.StringVar(&c.ss.URL, "ss-url", os.Getenv("VAULTLINK_SS_URL"), "live mode: Secret Server URL")
+	fs.StringVar(&c.ss.Username, "ss-user", os.Getenv("VAULTLINK_SS_USER"), "live mode: Secret Server user name")
+	fs.StringVar(&c.ss.Domain, "ss-domain", os.Getenv("VAULTLINK_SS_DOMAIN"), "live mode: Secret Server domain (AD accounts)")
+	fs.StringVar(&c.ss.CACertFile, "ss-ca-cert", "", "live mode: PEM file of a private CA for Secret Server")
 	fs.DurationVar(&c.keyWait, "key-wait", 2*time.Minute, "how long to wait for a new access key to start working")
-	fs.StringVar(&c.ssTenant, "ss-tenant", os.Getenv("VAULTLINK_SS_TENANT"), "live mode: Secret Server Cloud tenant (instead of --ss-url)")
-	fs.StringVar(&c.ssTLD, "ss-tld", "com", "live mode: Secret Server Cloud domain: com, eu, com.au, com.sg, ca, co.uk or ae")
-	fs.StringVar(&c.ssOTP, "ss-otp", "", "live mode: the current one-time code, for a two-factor sign-in")
-	fs.BoolVar(&c.remember, "ss-remember", false, "live mode: keep the Secret Server password (from VAULTLINK_SS_PASSWORD) in the system keyring for next time")
+	fs.StringVar(&c.ss.Tenant, "ss-tenant", os.Getenv("VAULTLINK_SS_TENANT"), "live mode: Secret Server Cloud tenant (instead of --ss-url)")
+	fs.StringVar(&c.ss.TLD, "ss-tld", "com", "live mode: Secret Server Cloud domain: com, eu, com.au, com.sg, ca, co.uk or ae")
+	fs.StringVar(&c.ss.OTP, "ss-otp", "", "live mode: the current one-time code, for a two-factor sign-in")
+	fs.BoolVar(&c.ss.Remember, "ss-remember", false, "live mode: keep the Secret Server password (from VAULTLINK_SS_PASSWORD) in the system keyring for next time")
 	fs.BoolVar(&c.noVaultAPI, "practice-without-vault-api", false, "practice mode: simulate a Secret Server without the external-vault API (modules 3 and 6 become guided steps)")
+}
+
+// liveOnly are the flags only live mode reads. Given on the command line in practice mode
+// they would be ignored, and `vaultlink --aws-profile prod` opening practice mode misleads.
+// --ss-url and --ss-tenant are not here: they choose live mode themselves (as the usage says),
+// so they are refused only with an explicit --practice.
+var liveOnly = []string{"aws-profile", "region", "ss-user", "ss-domain", "ss-ca-cert", "ss-tld", "ss-otp", "ss-remember"}
+
+// checkMode refuses a practice run given live-only flags; how says what selects live mode
+// ("add --live", or the plan's mode for apply). Only flags given explicitly count (flag.Visit):
+// AWS_PROFILE or VAULTLINK_SS_USER in the environment, there for other tools, are no mistake.
+func (c *common) checkMode(fs *flag.FlagSet, how string) error {
+	if c.practice && c.live {
+		return errors.New("choose --practice or --live, not both")
+	}
+	if !c.isPractice() {
+		return nil
+	}
+	var given []string
+	practiceFlag := false
+	fs.Visit(func(f *flag.Flag) {
+		practiceFlag = practiceFlag || f.Name == "practice"
+		if slices.Contains(liveOnly, f.Name) || c.practice && (f.Name == "ss-url" || f.Name == "ss-tenant") {
+			given = append(given, "--"+f.Name)
+		}
+	})
+	if len(given) == 0 {
+		return nil
+	}
+	verb, them := "is a live-mode setting", "it"
+	if len(given) > 1 {
+		verb, them = "are live-mode settings", "them"
+	}
+	if practiceFlag {
+		how = "use --live instead of --practice"
+	}
+	return fmt.Errorf("%s %s, but this run is in practice mode (the built-in simulated AWS and Secret Server): %s to use your real AWS account and Secret Server, or leave %s out",
+		strings.Join(given, ", "), verb, how, them)
 }
 
 // isPractice: practice unless live was asked for, or live settings were given.
@@ -62,7 +97,7 @@ func (c *common) isPractice() bool {
 	if c.practice {
 		return true
 	}
-	return !c.live && c.ssURL == "" && c.ssTenant == ""
+	return !c.live && !c.ss.IsSet()
 }
 
 func (c *common) modeDir() (string, error) {
@@ -84,18 +119,16 @@ func (c *common) modeDir() (string, error) {
 // stackOptions turns the flags into service settings. The Secret Server password is read from
 // VAULTLINK_SS_PASSWORD, never from a flag (flags show up in process lists).
 func (c *common) stackOptions(log *audit.Log) (stack.Options, error) {
-	o := stack.Options{Practice: c.isPractice(), AWSProfile: c.awsProfile, Region: c.region, SSURL: c.ssURL, SSTenant: c.ssTenant, SSTLD: c.ssTLD,
-		SSUser: c.ssUser, SSDomain: c.ssDomain, SSOTP: c.ssOTP, SSRemember: c.remember,
-		SSPassword: wizard.NewSecret(os.Getenv("VAULTLINK_SS_PASSWORD")), SSToken: wizard.NewSecret(os.Getenv("VAULTLINK_SS_TOKEN")), Audit: log, KeyWait: c.keyWait}
+	ss := c.ss
+	ss.Password, ss.Token = wizard.NewSecret(os.Getenv("VAULTLINK_SS_PASSWORD")), wizard.NewSecret(os.Getenv("VAULTLINK_SS_TOKEN"))
+	o := stack.Options{Practice: c.isPractice(), AWSProfile: c.awsProfile, Region: c.region, SecretServer: ss, Audit: log, KeyWait: c.keyWait}
 	if c.noVaultAPI {
 		o.PracticeSS.NoExternalVaultAPI = true
 	}
-	if c.ssCACert != "" {
-		pem, err := os.ReadFile(c.ssCACert)
-		if err != nil {
-			return o, fmt.Errorf("read the CA certificate: %w", err)
+	if !o.Practice {
+		if err := o.SecretServer.LoadCACert(); err != nil {
+			return o, err
 		}
-		o.SSCACert = pem
 	}
 	if c.attach != "" {
 		data, err := os.ReadFile(c.attach)
@@ -108,7 +141,7 @@ func (c *common) stackOptions(log *audit.Log) (stack.Options, error) {
 		}
 		o.Attach = &ep
 	}
-	if !o.Practice && ((o.SSURL == "" && o.SSTenant == "") || (o.SSUser == "" && o.SSToken.Empty())) {
+	if !o.Practice && (!ss.IsSet() || (ss.Username == "" && ss.Token.Empty())) {
 		return o, fmt.Errorf("live mode needs a Secret Server URL (--ss-url) or cloud tenant (--ss-tenant), and a user (--ss-user) with VAULTLINK_SS_PASSWORD (or one kept with --ss-remember), or VAULTLINK_SS_TOKEN")
 	}
 	return o, nil

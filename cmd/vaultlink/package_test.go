@@ -12,8 +12,12 @@ import (
 )
 
 // TestPackages checks what `make package` produced in dist/: the Linux archive unpacks to a
-// working binary, a desktop entry and an icon; the Windows executable is a 64-bit GUI program
-// with a signature osslsigncode verifies. `make package-check` runs it with VAULTLINK_DIST set.
+// working binary, a desktop entry and an icon; the .deb (package_deb_test.go) has the right
+// control fields, files and dependencies, passes lintian and runs once unpacked; the Windows
+// executable is a 64-bit GUI program with a signature osslsigncode verifies; the MSI
+// (package_msi_test.go) has the product, upgrade, file and shortcut tables, and it and the
+// program inside it are signed. `make package-check` runs it with VAULTLINK_DIST set, and fails
+// unless it ran and passed.
 func TestPackages(t *testing.T) {
 	dist := os.Getenv("VAULTLINK_DIST")
 	if dist == "" {
@@ -52,37 +56,13 @@ func TestPackages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		entry := map[string]string{}
-		for _, line := range strings.Split(string(desktop), "\n") {
-			if k, v, ok := strings.Cut(line, "="); ok {
-				entry[k] = v
-			}
-		}
-		for k, v := range map[string]string{"Type": "Application", "Name": "VaultLink", "Exec": "vaultlink", "Icon": "io.github.vaultlink"} {
-			if entry[k] != v {
-				t.Errorf(".desktop %s=%q, want %q", k, entry[k], v)
-			}
-		}
-		if !strings.Contains(entry["Categories"], "Utility") || entry["Comment"] == "" {
-			t.Errorf(".desktop Categories=%q Comment=%q", entry["Categories"], entry["Comment"])
-		}
-		bin := find("vaultlink")
-		if st, err := os.Stat(bin); err != nil || st.Mode()&0o111 == 0 {
-			t.Fatalf("binary %s is not executable", bin)
-		}
-		out, err := exec.Command(bin, "version").CombinedOutput()
-		if err != nil || strings.TrimSpace(string(out)) != "vaultlink "+want {
-			t.Fatalf("the packaged binary says %q (%v), want %q", out, err, "vaultlink "+want)
-		}
-		icon, err := os.ReadFile(find("io.github.vaultlink.png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := png.Decode(bytes.NewReader(icon)); err != nil {
-			t.Fatalf("the icon is not a PNG: %v", err)
-		}
+		checkDesktopEntry(t, desktop)
+		checkBinaryVersion(t, find("vaultlink"), "version", want)
+		checkPNG(t, find("io.github.vaultlink.png"))
 		find("Makefile") // install / user-install targets
 	})
+
+	t.Run("deb", func(t *testing.T) { checkDeb(t, dist, want) })
 
 	t.Run("windows", func(t *testing.T) {
 		exes, _ := filepath.Glob(filepath.Join(dist, "vaultlink-*-windows-amd64.exe"))
@@ -101,15 +81,103 @@ func TestPackages(t *testing.T) {
 		if f.Section(".rsrc") == nil {
 			t.Error("no resources: the icon and version information are missing")
 		}
-		args := []string{"verify", "-in", exes[0]}
-		if ca := filepath.Join(dist, "signing-cert.pem"); fileExists(ca) {
-			args = append(args, "-CAfile", ca)
-		}
-		out, err := exec.Command("osslsigncode", args...).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "Signature verification: ok") {
-			t.Fatalf("osslsigncode verify: %v\n%s", err, out)
-		}
+		verifySignature(t, dist, exes[0])
 	})
+
+	t.Run("msi", func(t *testing.T) { checkMSI(t, dist) })
+}
+
+// verifySignature runs osslsigncode verify on a signed Windows file, trusting the throwaway
+// certificate when package made one.
+func verifySignature(t *testing.T, dist, file string) {
+	t.Helper()
+	args := []string{"verify", "-in", file}
+	if ca := filepath.Join(dist, "signing-cert.pem"); fileExists(ca) {
+		args = append(args, "-CAfile", ca)
+	}
+	out, err := exec.Command("osslsigncode", args...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Signature verification: ok") {
+		t.Fatalf("osslsigncode verify %s: %v\n%s", filepath.Base(file), err, out)
+	}
+}
+
+// installerVersion is the x.y.z and build number package stamps into the installers, worked
+// out here from git the way .ci/package does: the newest vX.Y.Z tag, else FyneApp.toml; the
+// commit count.
+func installerVersion(t *testing.T) (app, build string) {
+	t.Helper()
+	git := func(args ...string) string {
+		out, err := exec.Command("git", args...).Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	app = strings.TrimPrefix(git("describe", "--tags", "--abbrev=0", "--match", "v[0-9]*"), "v")
+	if app == "" {
+		toml, err := os.ReadFile(filepath.Join(git("rev-parse", "--show-toplevel"), "FyneApp.toml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(toml), "\n") {
+			if v, ok := strings.CutPrefix(line, "Version = "); ok {
+				app = strings.Trim(v, `"`)
+			}
+		}
+	}
+	build = git("rev-list", "--count", "HEAD")
+	if app == "" || build == "" {
+		t.Fatalf("cannot work out the version from git: %q build %q", app, build)
+	}
+	return app, build
+}
+
+// checkDesktopEntry checks the .desktop entry fyne writes from FyneApp.toml.
+func checkDesktopEntry(t *testing.T, desktop []byte) {
+	t.Helper()
+	entry := map[string]string{}
+	for _, line := range strings.Split(string(desktop), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			entry[k] = v
+		}
+	}
+	for k, v := range map[string]string{"Type": "Application", "Name": "VaultLink", "Exec": "vaultlink", "Icon": "io.github.vaultlink"} {
+		if entry[k] != v {
+			t.Errorf(".desktop %s=%q, want %q", k, entry[k], v)
+		}
+	}
+	if !strings.Contains(entry["Categories"], "Utility") || entry["Comment"] == "" {
+		t.Errorf(".desktop Categories=%q Comment=%q", entry["Categories"], entry["Comment"])
+	}
+}
+
+// checkBinaryVersion runs a packaged Linux binary and checks the version it reports.
+func checkBinaryVersion(t *testing.T, bin, arg, want string) {
+	t.Helper()
+	if st, err := os.Stat(bin); err != nil || st.Mode()&0o111 == 0 {
+		t.Fatalf("binary %s is not executable", bin)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, arg)
+	cmd.Stderr = &stderr // Fyne logs here when the locale is unset
+	out, err := cmd.Output()
+	if err != nil || strings.TrimSpace(string(out)) != "vaultlink "+want {
+		t.Fatalf("%s %s says %q (%v; stderr %q), want %q", bin, arg, out, err, stderr.String(), "vaultlink "+want)
+	}
+}
+
+// checkPNG checks that a file is a PNG image and returns its size.
+func checkPNG(t *testing.T, file string) (width, height int) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s is not a PNG: %v", file, err)
+	}
+	return img.Bounds().Dx(), img.Bounds().Dy()
 }
 
 func fileExists(p string) bool {

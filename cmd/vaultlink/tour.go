@@ -1,8 +1,18 @@
+//go:build tour
+
+// The tour is a test tool, built only with -tags tour (make window-check, make screenshots):
+// release binaries have no --tour. Adding the tag recompiles only this package: no dependency's
+// files or #cgo lines mention it, and Go keys each package's cached build by its files and C
+// flags, not by the -tags list.
+
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +23,45 @@ import (
 	"github.com/vaultlink/vaultlink/ui"
 	"github.com/vaultlink/vaultlink/wizard"
 )
+
+// failOnPurpose makes the walk fail after its first page, for window-check's self-test: a
+// failing walk must fail the check.
+const failOnPurpose = "VAULTLINK_TOUR_FAIL"
+
+func tourFlag(fs *flag.FlagSet) *string {
+	return fs.String("tour", "", "walk every page in practice mode with fresh state, saving a PNG of the window per page to this folder, then quit (make screenshots)")
+}
+
+// startTour walks the window in the background and quits the app when done. The returned
+// function, called after ShowAndRun returns, gives the walk's exit status.
+func startTour(a fyne.App, u *ui.UI, w fyne.Window, dir string, afterWalk, closeFn func(), stderr io.Writer) func() int {
+	done := make(chan int, 1)
+	go func() {
+		code := 0
+		if err := runTour(u, w, dir); err != nil {
+			fmt.Fprintln(stderr, "vaultlink tour:", err)
+			code = 1
+		}
+		afterWalk()
+		done <- code // before Quit, so it is there when ShowAndRun returns
+		fyne.Do(a.Quit)
+		// Quit normally ends ShowAndRun at once. The GL driver has been seen to stay in its
+		// event loop after a programmatic Quit under Xvfb; a screenshot run must not hang.
+		time.Sleep(5 * time.Second)
+		fmt.Fprintln(stderr, "vaultlink tour: the window did not close after Quit; exiting")
+		closeFn()
+		os.Exit(code)
+	}()
+	return func() int {
+		select {
+		case code := <-done:
+			return code
+		default:
+			fmt.Fprintln(stderr, "vaultlink tour: the window closed before the walk finished")
+			return 1
+		}
+	}
+}
 
 // runTour walks the real window through every kind of page, as an admin would (the same UI
 // methods the buttons call), and saves what the window shows after each one. `make
@@ -54,6 +103,9 @@ func runTour(u *ui.UI, w fyne.Window, dir string) error {
 	g := s.Guide()
 	if err := shot("welcome"); err != nil {
 		return err
+	}
+	if os.Getenv(failOnPurpose) != "" {
+		return errors.New("failing on purpose after the first page (" + failOnPurpose + " is set)")
 	}
 	fyne.DoAndWait(u.ShowConnections)
 	u.WaitIdle()

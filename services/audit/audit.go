@@ -122,3 +122,43 @@ func (l *Log) Calls() ([]wizard.Call, error) {
 	}
 	return out, nil
 }
+
+// Changes returns the calls that create or change something: AWS operations named Create*,
+// Put*, Attach*, Add*, Tag*, Update* or Upload*, and Secret Server POST, PUT and PATCH
+// requests other than signing in, asking for link settings (a query sent as POST) and running a
+// Pull, Push or Sync (which module 6 repeats on purpose). A rerun of a finished set-up must make none: this is how tests check idempotency
+// from what was really sent, not from the words of a summary.
+func Changes(calls []wizard.Call) []wizard.Call {
+	var out []wizard.Call
+	for _, c := range calls {
+		if changes(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func changes(c wizard.Call) bool {
+	switch c.System {
+	case "aws":
+		_, op, _ := strings.Cut(c.Operation, ":")
+		for _, verb := range []string{"Create", "Put", "Attach", "Add", "Tag", "Update", "Upload"} {
+			if strings.HasPrefix(op, verb) {
+				return true
+			}
+		}
+	case "secret-server":
+		method, path, _ := strings.Cut(c.Operation, " ")
+		if method != "POST" && method != "PUT" && method != "PATCH" {
+			return false
+		}
+		path = strings.ToLower(path)
+		for _, exempt := range []string{"oauth2/token", "link-settings", "/pull", "/push", "/sync"} {
+			if strings.HasSuffix(path, exempt) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

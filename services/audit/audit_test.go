@@ -46,8 +46,57 @@ func TestEntriesAreAppendedAsJSONLinesAcrossOpens(t *testing.T) {
 	}
 }
 
+// Discard (doctor's log) and a nil log take every Record without writing anywhere and without
+// complaining: Record reports write failures on stderr, so a complaint would show there.
 func TestDiscardRecordsNothingAndDoesNotFail(t *testing.T) {
-	audit.Discard().Record(audit.Entry{System: "x"})
-	var nilLog *audit.Log
-	nilLog.Record(audit.Entry{System: "x"})
+	dir := t.TempDir()
+	t.Chdir(dir) // a log that wrote to a relative path would leave a file here
+	stderr := captureStderr(t, func() {
+		d := audit.Discard()
+		d.Record(audit.Entry{System: "x", Operation: "IAM:CreateUser"})
+		if d.Path() != "" {
+			t.Errorf("Discard has path %q, want none", d.Path())
+		}
+		calls, err := d.Calls()
+		if err != nil || len(calls) != 0 {
+			t.Errorf("Discard read back %d calls (%v), want none", len(calls), err)
+		}
+		if err := d.Close(); err != nil {
+			t.Errorf("closing Discard: %v", err)
+		}
+		var nilLog *audit.Log
+		nilLog.Record(audit.Entry{System: "x"})
+		if err := nilLog.Close(); err != nil {
+			t.Errorf("closing a nil log: %v", err)
+		}
+		if calls, err := nilLog.Calls(); err != nil || len(calls) != 0 {
+			t.Errorf("a nil log read back %d calls (%v), want none", len(calls), err)
+		}
+	})
+	if stderr != "" {
+		t.Fatalf("Discard must record silently, stderr got:\n%s", stderr)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("Discard wrote %d files to the working folder", len(left))
+	}
+}
+
+// captureStderr runs fn with os.Stderr sent to a file and returns what was written.
+func captureStderr(t *testing.T, fn func()) string {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	saved := os.Stderr
+	os.Stderr = f
+	defer func() { os.Stderr = saved }()
+	fn()
+	os.Stderr = saved
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

@@ -11,80 +11,100 @@ import (
 	"github.com/vaultlink/vaultlink/wizard"
 )
 
-// Cleanup removes what VaultLink created, in the order IAM requires: a user's access keys
-// (and their description tags), its group memberships and policies; the custom policy's
-// attachments and old versions, then the policy; the group's members and policies, then the
-// group; then the user. Users and policies are touched only when they carry VaultLink's
-// ownership tag; the group only when t.GroupOwned. Anything already gone counts as removed.
+// Cleanup removes what VaultLink created, in the order IAM requires: each user's access keys
+// (and their description tags), group memberships and policies; the custom policies'
+// attachments and old versions, then the policies; the groups' members and policies, then
+// the groups; then the users. Users and policies are touched only when they carry VaultLink's
+// ownership tag; groups are removed as listed (the wizard lists only those its journal shows
+// it created). Anything already gone counts as removed.
 func (c *Client) Cleanup(ctx context.Context, t wizard.CleanupTargets, progress func(string)) ([]string, error) {
 	var done []string
 	step := func(msg string) { done = append(done, msg); progress(msg) }
-	userOwned := false
-	if t.User != "" {
-		tags, err := c.UserTags(ctx, t.User)
-		switch {
-		case isGone(err):
-		case err != nil:
-			return done, err
-		default:
-			userOwned = tags[OwnerTagKey] == OwnerTagValue
-		}
-	}
-	if userOwned {
-		keys, err := c.AccessKeys(ctx, t.User)
+	var owned []string
+	for _, user := range t.Users {
+		ok, err := c.userOwned(ctx, user)
 		if err != nil {
 			return done, err
 		}
-		for _, k := range keys {
-			if _, err := c.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: &t.User, AccessKeyId: &k.ID}); err != nil && !isGone(err) {
-				return done, fmt.Errorf("delete access key of %s: %w", t.User, c.friendly(err))
-			}
-			if _, err := c.iam.UntagUser(ctx, &iam.UntagUserInput{UserName: &t.User, TagKeys: []string{k.ID}}); err != nil && !isGone(err) {
-				return done, fmt.Errorf("remove the key's description tag: %w", c.friendly(err))
-			}
-			step("deleted access key " + wizard.MaskKeyID(k.ID) + " of " + t.User)
+		if !ok {
+			continue
 		}
-		groups, err := c.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &t.User})
-		if err != nil && !isGone(err) {
-			return done, fmt.Errorf("list groups of %s: %w", t.User, c.friendly(err))
-		}
-		if groups != nil {
-			for _, g := range groups.Groups {
-				if _, err := c.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: &t.User, GroupName: g.GroupName}); err != nil && !isGone(err) {
-					return done, fmt.Errorf("remove %s from %s: %w", t.User, aws.ToString(g.GroupName), c.friendly(err))
-				}
-				step("removed " + t.User + " from group " + aws.ToString(g.GroupName))
-			}
-		}
-		attached, err := c.iam.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &t.User})
-		if err != nil && !isGone(err) {
-			return done, fmt.Errorf("list policies of %s: %w", t.User, c.friendly(err))
-		}
-		if attached != nil {
-			for _, p := range attached.AttachedPolicies {
-				if _, err := c.iam.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: &t.User, PolicyArn: p.PolicyArn}); err != nil && !isGone(err) {
-					return done, fmt.Errorf("detach %s from %s: %w", aws.ToString(p.PolicyArn), t.User, c.friendly(err))
-				}
-			}
-		}
-	}
-	if t.PolicyARN != "" {
-		if err := c.removePolicy(ctx, t.PolicyARN, step); err != nil {
+		owned = append(owned, user)
+		if err := c.detachUser(ctx, user, step); err != nil {
 			return done, err
 		}
 	}
-	if t.Group != "" && t.GroupOwned {
-		if err := c.removeGroup(ctx, t.Group, step); err != nil {
+	for _, arn := range t.PolicyARNs {
+		if err := c.removePolicy(ctx, arn, step); err != nil {
 			return done, err
 		}
 	}
-	if userOwned {
-		if _, err := c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &t.User}); err != nil && !isGone(err) {
-			return done, fmt.Errorf("delete user %s: %w", t.User, c.friendly(err))
+	for _, group := range t.Groups {
+		if err := c.removeGroup(ctx, group, step); err != nil {
+			return done, err
 		}
-		step("deleted IAM user " + t.User)
+	}
+	for _, user := range owned {
+		if _, err := c.iam.DeleteUser(ctx, &iam.DeleteUserInput{UserName: &user}); err != nil && !isGone(err) {
+			return done, fmt.Errorf("delete user %s: %w", user, c.friendly(err))
+		}
+		step("deleted IAM user " + user)
 	}
 	return done, nil
+}
+
+// userOwned says whether the user exists and carries VaultLink's ownership tag.
+func (c *Client) userOwned(ctx context.Context, user string) (bool, error) {
+	tags, err := c.UserTags(ctx, user)
+	switch {
+	case isGone(err):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return tags[OwnerTagKey] == OwnerTagValue, nil
+}
+
+// detachUser removes a user's access keys, group memberships and attached policies, which IAM
+// requires before the user can be deleted.
+func (c *Client) detachUser(ctx context.Context, user string, step func(string)) error {
+	keys, err := c.AccessKeys(ctx, user)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := c.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: &user, AccessKeyId: &k.ID}); err != nil && !isGone(err) {
+			return fmt.Errorf("delete access key of %s: %w", user, c.friendly(err))
+		}
+		if _, err := c.iam.UntagUser(ctx, &iam.UntagUserInput{UserName: &user, TagKeys: []string{k.ID}}); err != nil && !isGone(err) {
+			return fmt.Errorf("remove the key's description tag: %w", c.friendly(err))
+		}
+		step("deleted access key " + wizard.MaskKeyID(k.ID) + " of " + user)
+	}
+	groups, err := c.iam.ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: &user})
+	if err != nil && !isGone(err) {
+		return fmt.Errorf("list groups of %s: %w", user, c.friendly(err))
+	}
+	if groups != nil {
+		for _, g := range groups.Groups {
+			if _, err := c.iam.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: &user, GroupName: g.GroupName}); err != nil && !isGone(err) {
+				return fmt.Errorf("remove %s from %s: %w", user, aws.ToString(g.GroupName), c.friendly(err))
+			}
+			step("removed " + user + " from group " + aws.ToString(g.GroupName))
+		}
+	}
+	attached, err := c.iam.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: &user})
+	if err != nil && !isGone(err) {
+		return fmt.Errorf("list policies of %s: %w", user, c.friendly(err))
+	}
+	if attached != nil {
+		for _, p := range attached.AttachedPolicies {
+			if _, err := c.iam.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: &user, PolicyArn: p.PolicyArn}); err != nil && !isGone(err) {
+				return fmt.Errorf("detach %s from %s: %w", aws.ToString(p.PolicyArn), user, c.friendly(err))
+			}
+		}
+	}
+	return nil
 }
 
 func isGone(err error) bool { return err != nil && isCode(err, "NoSuchEntity") }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,13 +58,19 @@ type Config struct {
 
 // Client implements wizard.IAM and wizard.SecretsManager.
 type Client struct {
-	cfg     aws.Config
-	conf    Config
-	iam     *iam.Client
-	sts     *sts.Client
-	sm      *secretsmanager.Client
-	sleep   func(context.Context, time.Duration) error
-	partion string
+	cfg       aws.Config
+	conf      Config
+	iam       *iam.Client
+	sts       *sts.Client
+	sm        *secretsmanager.Client
+	sleep     func(context.Context, time.Duration) error
+	backoff   Backoff
+	partition string
+
+	// account is the caller's account id, learned from the first identity check: the
+	// credentials of a client never change, so neither does it.
+	mu      sync.Mutex
+	account string
 }
 
 // New loads the AWS configuration and builds the clients. It makes no network call.
@@ -108,7 +115,7 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	return &Client{
 		cfg: cfg, conf: c,
 		iam: iam.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg), sm: secretsmanager.NewFromConfig(cfg),
-		sleep: sleepCtx, partion: partitionOf(cfg.Region),
+		sleep: sleepCtx, backoff: KeyBackoff, partition: partitionOf(cfg.Region),
 	}, nil
 }
 
@@ -196,6 +203,9 @@ func (c *Client) CallerIdentity(ctx context.Context) (wizard.Identity, error) {
 	if err != nil {
 		return wizard.Identity{}, fmt.Errorf("check your AWS identity: %w", c.friendly(err))
 	}
+	c.mu.Lock()
+	c.account = aws.ToString(out.Account)
+	c.mu.Unlock()
 	return wizard.Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}, nil
 }
 
@@ -375,25 +385,29 @@ func (c *Client) AttachedGroupPolicies(ctx context.Context, group string) ([]str
 
 // ManagedPolicyARN is the ARN of an AWS managed policy in this partition.
 func (c *Client) ManagedPolicyARN(name string) string {
-	return "arn:" + c.partion + ":iam::aws:policy/" + name
+	return "arn:" + c.partition + ":iam::aws:policy/" + name
 }
 
 // EnsurePolicy creates the customer managed policy, or adopts an existing one with the same
 // name; when the existing default document differs, the new document becomes a new default
 // version (deleting the oldest non-default version when the 5-version limit is reached).
 func (c *Client) EnsurePolicy(ctx context.Context, name, document, description string, adopt bool) (wizard.Entity, error) {
-	made, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: &name, PolicyDocument: &document, Description: &description, Tags: ownerTags()})
-	if err == nil {
-		return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
-	}
-	if !isCode(err, "EntityAlreadyExists") {
-		return wizard.Entity{}, fmt.Errorf("create policy %s: %w", name, c.friendly(err))
-	}
-	id, err := c.CallerIdentity(ctx)
+	arn, err := c.policyARN(ctx, name)
 	if err != nil {
 		return wizard.Entity{}, err
 	}
-	arn := "arn:" + c.partion + ":iam::" + id.Account + ":policy/" + name
+	// Look before creating, so a second run makes no create call at all.
+	if _, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn}); isGone(err) {
+		made, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: &name, PolicyDocument: &document, Description: &description, Tags: ownerTags()})
+		if err == nil {
+			return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
+		}
+		if !isCode(err, "EntityAlreadyExists") { // made meanwhile by someone else: treated as existing
+			return wizard.Entity{}, fmt.Errorf("create policy %s: %w", name, c.friendly(err))
+		}
+	} else if err != nil {
+		return wizard.Entity{}, fmt.Errorf("look up policy %s: %w", name, c.friendly(err))
+	}
 	owned, err := c.policyOwned(ctx, arn)
 	if err != nil {
 		return wizard.Entity{}, err
@@ -434,6 +448,21 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 	return wizard.Entity{Name: name, ARN: arn}, nil
 }
 
+// policyARN is the ARN a customer managed policy of that name has in the caller's account.
+func (c *Client) policyARN(ctx context.Context, name string) (string, error) {
+	c.mu.Lock()
+	account := c.account
+	c.mu.Unlock()
+	if account == "" {
+		id, err := c.CallerIdentity(ctx)
+		if err != nil {
+			return "", err
+		}
+		account = id.Account
+	}
+	return "arn:" + c.partition + ":iam::" + account + ":policy/" + name, nil
+}
+
 // policyOwned says whether the policy carries VaultLink's ownership tag.
 func (c *Client) policyOwned(ctx context.Context, arn string) (bool, error) {
 	out, err := c.iam.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: &arn})
@@ -463,7 +492,8 @@ func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error)
 
 // WaitForKey waits, within KeyWait in all, until the new key works: first
 // sts:GetCallerIdentity (the key is known), then secretsmanager:ListSecrets (its permissions
-// have propagated too). It backs off 1, 2, 4, 8, 10, 10 … s and retries only the errors
+// have propagated too). Each probe is tried at once and then on the KeyBackoff schedule
+// (short, growing, capped pauses with jitter; see Backoff), retrying only the errors
 // propagation causes; anything else is reported at once.
 func (c *Client) WaitForKey(ctx context.Context, key wizard.AccessKey, progress func(string)) (wizard.Identity, error) {
 	cfg := c.cfg.Copy()
@@ -494,25 +524,43 @@ func (c *Client) WaitForKey(ctx context.Context, key wizard.AccessKey, progress 
 	return id, nil
 }
 
-// poll calls try until it succeeds, fails with an error not in retry, or ctx ends.
+// progressEvery spaces the wait's progress messages: the schedule tries about once a second,
+// and a line per try would flood the activity log.
+const progressEvery = 2 * time.Second
+
+// poll calls try until it succeeds, fails with an error not in retry, or ctx ends (KeyWait
+// bounds it), pausing before each try as c.backoff says (not at all before the first).
 func (c *Client) poll(ctx context.Context, progress func(string), waiting string, retry []string, try func() error) error {
-	delay, start := time.Second, time.Now()
+	start := time.Now()
+	var reported time.Time
+	// stopped explains why the wait ended early: the KeyWait deadline or a Cancel.
+	stopped := func() error {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%s after %s: check the key and the group's policies in the IAM console, then run this step again: %w", waiting, c.conf.KeyWait, c.friendly(ctx.Err()))
+		}
+		return fmt.Errorf("stopped waiting: %w", ctx.Err())
+	}
 	for attempt := 1; ; attempt++ {
+		if pause := c.backoff.Pause(attempt); pause > 0 {
+			if c.sleep(ctx, pause) != nil {
+				return stopped()
+			}
+		}
 		err := try()
 		if err == nil {
 			return nil
 		}
+		if ctx.Err() != nil {
+			// The deadline or a Cancel ended the call itself, not AWS.
+			return stopped()
+		}
 		if !isCode(err, retry...) {
 			return c.friendly(err)
 		}
-		progress(fmt.Sprintf("%s (attempt %d, %s so far; usually under 10 seconds)", waiting, attempt, time.Since(start).Round(time.Second)))
-		if err := c.sleep(ctx, delay); err != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%s after %s: check the key and the group's policies in the IAM console, then run this step again: %w", waiting, c.conf.KeyWait, c.friendly(err))
-			}
-			return fmt.Errorf("stopped waiting: %w", err)
+		if now := time.Now(); reported.IsZero() || now.Sub(reported) >= progressEvery {
+			reported = now
+			progress(fmt.Sprintf("%s (attempt %d, %s so far; usually under 10 seconds)", waiting, attempt, now.Sub(start).Round(time.Second)))
 		}
-		delay = min(delay*2, 10*time.Second)
 	}
 }
 

@@ -310,7 +310,7 @@ func TestCleanupRemovesWhatVaultLinkMadeAndNothingElse(t *testing.T) {
 		}
 		arn := "arn:aws:iam::" + e.account + ":policy/DelineaSecretsManagerLeastPrivilege"
 		var progress []string
-		done, err := e.admin.Cleanup(ctx, wizard.CleanupTargets{User: "delinea-secrets-sync", Group: "delinea-secrets-group", GroupOwned: true, PolicyARN: arn},
+		done, err := e.admin.Cleanup(ctx, wizard.CleanupTargets{Users: []string{"delinea-secrets-sync"}, Groups: []string{"delinea-secrets-group"}, PolicyARNs: []string{arn}},
 			func(m string) { progress = append(progress, m) })
 		if err != nil {
 			t.Fatalf("%v after %v", err, done)
@@ -328,7 +328,7 @@ func TestCleanupRemovesWhatVaultLinkMadeAndNothingElse(t *testing.T) {
 			t.Fatal("the AWS managed policy must stay")
 		}
 		// Running it again finds nothing to do and does not fail.
-		if again, err := e.admin.Cleanup(ctx, wizard.CleanupTargets{User: "delinea-secrets-sync", Group: "delinea-secrets-group", GroupOwned: true, PolicyARN: arn}, func(string) {}); err != nil || len(again) != 0 {
+		if again, err := e.admin.Cleanup(ctx, wizard.CleanupTargets{Users: []string{"delinea-secrets-sync"}, Groups: []string{"delinea-secrets-group"}, PolicyARNs: []string{arn}}, func(string) {}); err != nil || len(again) != 0 {
 			t.Fatalf("second clean-up: %v %v", again, err)
 		}
 	})
@@ -340,7 +340,7 @@ func TestCleanupLeavesForeignEntitiesAlone(t *testing.T) {
 		im := iam.NewFromConfig(e.cfg)
 		im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("theirs")})
 		im.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("their-group")})
-		done, err := e.admin.Cleanup(ctx, wizard.CleanupTargets{User: "theirs", Group: "their-group", GroupOwned: false}, func(string) {})
+		done, err := e.admin.Cleanup(ctx, wizard.CleanupTargets{Users: []string{"theirs"}}, func(string) {})
 		if err != nil || len(done) != 0 {
 			t.Fatalf("%v %v", done, err)
 		}

@@ -2,11 +2,14 @@ package aws_test
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
 	"github.com/vaultlink/vaultlink/services/aws/awstest"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
@@ -51,10 +54,21 @@ func TestScopedPolicyIsGeneratedAndEnforced(t *testing.T) {
 			t.Fatalf("%s is in scope: %v", name, err)
 		}
 	}
-	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("other/db"), SecretString: aws.String("x")}); err == nil {
-		t.Fatal("a secret outside the scope must be refused")
+	_, err = sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("other/db"), SecretString: aws.String("x")})
+	deniedBecause(t, err, "secretsmanager:CreateSecret", "other/db", "a secret outside the scope must be refused")
+	_, err = sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("billing-extra"), SecretString: aws.String("x")})
+	deniedBecause(t, err, "secretsmanager:CreateSecret", "billing-extra", "billing-?????? must not match a longer name")
+}
+
+// deniedBecause checks that err is AWS refusing action on the named secret, not some other
+// failure (a bad request, a network error) that would look like a refusal to a bare err != nil.
+func deniedBecause(t *testing.T, err error, action, secret, why string) {
+	t.Helper()
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDeniedException" {
+		t.Fatalf("%s: want AccessDeniedException, got %v", why, err)
 	}
-	if _, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("billing-extra"), SecretString: aws.String("x")}); err == nil {
-		t.Fatal("billing-?????? must not match a longer name")
+	if msg := apiErr.ErrorMessage(); !strings.Contains(msg, "perform: "+action+" ") || !strings.Contains(msg, ":secret:"+secret) {
+		t.Fatalf("%s: the denial must name %s on %s: %s", why, action, secret, msg)
 	}
 }

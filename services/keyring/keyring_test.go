@@ -1,6 +1,7 @@
 package keyring_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -66,7 +67,14 @@ func TestPracticeAndLiveEntriesAreApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { practice.Remove("same-ref"); live.Remove("same-ref") })
-	practice.Store("same-ref", wizard.NewSecret("practice"))
+	// The entry must really be there: if Store failed, live mode would not see it for the
+	// wrong reason.
+	if err := practice.Store("same-ref", wizard.NewSecret("practice")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := practice.Load("same-ref"); err != nil || !got.Equal(wizard.NewSecret("practice")) {
+		t.Fatalf("practice mode must read back its own entry: %v", err)
+	}
 	if _, err := live.Load("same-ref"); err == nil {
 		t.Fatal("a practice entry must not be visible to live mode")
 	}
@@ -93,8 +101,25 @@ func TestMemoryFallbackSaysWhatItIs(t *testing.T) {
 	if !strings.Contains(m.Name(), "memory") {
 		t.Fatalf("name %q must say secrets are in memory", m.Name())
 	}
-	m.Store("r", wizard.NewSecret("v"))
+	if err := m.Store("r", wizard.NewSecret("v")); err != nil {
+		t.Fatal(err)
+	}
 	if got, err := m.Load("r"); err != nil || !got.Equal(wizard.NewSecret("v")) {
 		t.Fatal("memory store lost the value")
+	}
+}
+
+// The in-memory store holds secrets in a map of an unexported field: formatting it must not
+// show them.
+func TestFormattingTheMemoryStoreShowsNoSecret(t *testing.T) {
+	const planted = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYMEMORY"
+	m := keyring.NewMemory()
+	if err := m.Store("aws/u/AKIA", wizard.NewSecret(planted)); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(verb, m); strings.Contains(out, planted) {
+			t.Errorf("%s of the memory store shows the secret: %s", verb, out)
+		}
 	}
 }

@@ -60,3 +60,20 @@ func (s *Sandbox) Close() {
 	s.SS.Close()
 	s.AWS.Close()
 }
+
+// CLIProfile is the AWS CLI profile the practice instructions set up for the practice
+// operator.
+const CLIProfile = "vaultlink-practice"
+
+// CLISetup returns the AWS CLI commands that create the practice operator's profile, and a
+// first command that uses it against the practice AWS at endpoint. The key in them is the
+// fixed, public practice key: it opens only the simulator on loopback and is refused by AWS.
+// IAM and STS are global, so one endpoint and region serve all three services.
+func CLISetup(endpoint string) (setup []string, try string) {
+	setup = []string{
+		"aws configure set aws_access_key_id " + awssim.PracticeAdminKeyID + " --profile " + CLIProfile,
+		"aws configure set aws_secret_access_key " + awssim.PracticeAdminSecret + " --profile " + CLIProfile,
+		"aws configure set region " + Region + " --profile " + CLIProfile,
+	}
+	return setup, "aws --profile " + CLIProfile + " --endpoint-url " + endpoint + " sts get-caller-identity"
+}

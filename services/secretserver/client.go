@@ -26,30 +26,10 @@ import (
 	"github.com/vaultlink/vaultlink/wizard"
 )
 
-// Config says which Secret Server to use and how to sign in.
-type Config struct {
-	// URL is the base of an on-premises server (https://host/SecretServer: the application
-	// path is kept) or any full URL; Tenant (with TLD, default "com") names a Secret Server
-	// Cloud tenant instead.
-	URL    string
-	Tenant string
-	TLD    string
-
-	Username string
-	Password wizard.Secret
-	Domain   string        // for Active Directory accounts
-	Token    wizard.Secret // a pre-obtained API token instead of a password
-	OTP      string        // the one-time code of a two-factor sign-in
-	CACert   []byte        // PEM roots of a private CA, trusted for this connection only
-	Audit    *audit.Log
-	// Timeout bounds each request (default 30 s): a server that never answers fails the step
-	// with a message instead of holding it.
-	Timeout time.Duration
-}
-
 // Client implements wizard.SecretServer.
 type Client struct {
-	conf  Config
+	conn  wizard.SSConnection
+	audit *audit.Log
 	base  string
 	sdk   *server.Server // nil with a one-time code: built from the engine's token instead
 	api   *delinea.Client
@@ -58,7 +38,7 @@ type Client struct {
 
 // BaseURL turns the connection settings into the server's base URL, refusing plain http to
 // anything but this computer.
-func BaseURL(c Config) (string, error) {
+func BaseURL(c wizard.SSConnection) (string, error) {
 	if c.Tenant != "" {
 		tld := c.TLD
 		if tld == "" {
@@ -83,8 +63,12 @@ func BaseURL(c Config) (string, error) {
 	return u, nil
 }
 
-// New validates the configuration; it makes no network call.
-func New(c Config) (*Client, error) {
+// New validates the connection settings; it makes no network call. Calls are recorded in log
+// (nil: nowhere).
+func New(c wizard.SSConnection, log *audit.Log) (*Client, error) {
+	if log == nil {
+		log = audit.Discard()
+	}
 	base, err := BaseURL(c)
 	if err != nil {
 		return nil, err
@@ -103,7 +87,7 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret server settings: %w", err)
 	}
-	cl := &Client{conf: c, base: base, api: api, paths: defaultVaultAPI}
+	cl := &Client{conn: c, audit: log, base: base, api: api, paths: defaultVaultAPI}
 	if c.OTP == "" {
 		cl.sdk, err = server.New(server.Configuration{
 			ServerURL:   base,
@@ -119,7 +103,7 @@ func New(c Config) (*Client, error) {
 
 // withVendor runs fn with the vendor SDK client.
 func (c *Client) withVendor(ctx context.Context, fn func(*server.Server) error) error {
-	timeout := c.conf.Timeout
+	timeout := c.conn.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
@@ -146,7 +130,7 @@ func (c *Client) vendor(ctx context.Context) (*server.Server, error) {
 	if err != nil {
 		return nil, explain(err)
 	}
-	return server.New(server.Configuration{ServerURL: c.base, Credentials: server.UserCredential{Token: tok}, CACertPEM: string(c.conf.CACert)})
+	return server.New(server.Configuration{ServerURL: c.base, Credentials: server.UserCredential{Token: tok}, CACertPEM: string(c.conn.CACert)})
 }
 
 // URL is the normalized base URL.
@@ -166,16 +150,16 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	op := method + " " + strings.SplitN(path, "?", 2)[0]
 	resp, err := c.api.DoBufferedResponse(ctx, req, 8<<20)
 	if err != nil {
-		c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: op, Outcome: "error", Code: codeOf(err)})
+		c.audit.Record(audit.Entry{System: "secret-server", Operation: op, Outcome: "error", Code: codeOf(err)})
 		return explain(err)
 	}
 	entry := audit.Entry{System: "secret-server", Operation: op, Code: strconv.Itoa(resp.StatusCode)}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		entry.Outcome = "error"
-		c.conf.Audit.Record(entry)
+		c.audit.Record(entry)
 		return &HTTPError{Status: resp.StatusCode, Message: serverMessage(resp), Method: method}
 	}
-	c.conf.Audit.Record(entry)
+	c.audit.Record(entry)
 	if out == nil {
 		return nil
 	}
@@ -350,7 +334,7 @@ func (c *Client) FindTemplate(ctx context.Context, name string) (wizard.Template
 	}
 	var t *server.SecretTemplate
 	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { t, err = sdk.SecretTemplateContext(ctx, id); return err })
-	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secret-templates/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	c.audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secret-templates/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
 	if err != nil {
 		return wizard.Template{}, fmt.Errorf("read template %q: %w", name, explain(err))
 	}
@@ -464,7 +448,7 @@ func (c *Client) CreateSecret(ctx context.Context, s wizard.NewSecretServerSecre
 	}
 	var made *server.Secret
 	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { made, err = sdk.CreateSecretContext(ctx, sec); return err })
-	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "POST /api/v1/secrets", Target: s.Name, Outcome: outcome(err)})
+	c.audit.Record(audit.Entry{System: "secret-server", Operation: "POST /api/v1/secrets", Target: s.Name, Outcome: outcome(err)})
 	var pw *server.PartialWriteError
 	if errors.As(err, &pw) {
 		return wizard.SecretRef{}, fmt.Errorf("secret %q was created (id %d) but could not be read back: open it in Secret Server to check it", s.Name, pw.SecretID)
@@ -479,7 +463,7 @@ func (c *Client) CreateSecret(ctx context.Context, s wizard.NewSecretServerSecre
 func (c *Client) SecretFields(ctx context.Context, id int) (map[string]wizard.Secret, error) {
 	var sec *server.Secret
 	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { sec, err = sdk.SecretContext(ctx, id); return err })
-	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	c.audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
 	if err != nil {
 		return nil, fmt.Errorf("read secret %d: %w", id, explain(err))
 	}
@@ -493,7 +477,7 @@ func (c *Client) SecretFields(ctx context.Context, id int) (map[string]wizard.Se
 // DeleteSecret deletes a secret with the vendor SDK.
 func (c *Client) DeleteSecret(ctx context.Context, id int) error {
 	err := c.withVendor(ctx, func(sdk *server.Server) error { return sdk.DeleteSecretContext(ctx, id) })
-	c.conf.Audit.Record(audit.Entry{System: "secret-server", Operation: "DELETE /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	c.audit.Record(audit.Entry{System: "secret-server", Operation: "DELETE /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
 	if err != nil {
 		return fmt.Errorf("delete secret %d: %w", id, explain(err))
 	}

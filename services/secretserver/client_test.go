@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func practice(t *testing.T) (*sandbox.Sandbox, *secretserver.Client, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
-	c, err := secretserver.New(secretserver.Config{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword), Audit: log})
+	c, err := secretserver.New(wizard.SSConnection{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,20 +177,80 @@ func TestVaultLinkAndSyncReportPerSecret(t *testing.T) {
 	}
 }
 
+// A vault link whose credential loses its Secrets Manager permission after the link was made
+// (the policy detached, say): each linked secret's push reports AWS's denial by name, and the
+// pull reports the denied listing, instead of a blanket failure or a silent success.
 func TestSyncWithoutPermissionReportsTheDenialPerSecret(t *testing.T) {
 	sb, c, _ := practice(t)
 	ctx := context.Background()
-	id, secret := integrationKey(t, sb, false) // no Secrets Manager permission at all
+	id, secret := integrationKey(t, sb, true) // a vault can only be made while the key works
 	cred := credentialSecret(t, c, "cred", id, secret)
+	v, err := c.CreateVault(ctx, wizard.VaultSpec{Name: sb.AWS.Account(), DisplayName: "AWS", Region: sandbox.Region, CredentialSecretID: cred.ID, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	push, err := c.FindSecretByName(ctx, sandbox.PushSecret)
+	if err != nil || push == nil {
+		t.Fatalf("practice push secret: %v", err)
+	}
+	remote := []string{"team/db", "team/api"}
+	for _, name := range remote {
+		if _, err := c.EnsureVaultSecret(ctx, v.ID, push.ID, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	detachPolicies(t, sb, "u") // no Secrets Manager permission at all from here on
+
 	ls, err := c.LinkSettings(ctx, cred.ID, sandbox.Region)
 	if err != nil || ls.Connected || !strings.Contains(ls.Message, "AccessDeniedException") {
 		t.Fatalf("%+v %v", ls, err)
+	}
+	rep, err := c.Sync(ctx, "push", v.ID)
+	if err != nil {
+		t.Fatalf("a denial is reported per secret, not as a failed call: %v", err)
+	}
+	var names []string
+	for _, it := range rep.Items {
+		names = append(names, it.Name)
+		if it.OK || it.Direction != "push" || !strings.Contains(it.Reason, "AccessDeniedException") ||
+			!strings.Contains(it.Reason, "secretsmanager:DescribeSecret") {
+			t.Errorf("push of %q: want a failure naming AccessDeniedException and the denied action, got %+v", it.Name, it)
+		}
+	}
+	slices.Sort(names)
+	if want := slices.Sorted(slices.Values(remote)); !slices.Equal(names, want) {
+		t.Fatalf("push reported %v, want one item per linked secret %v", names, want)
+	}
+	rep, err = c.Sync(ctx, "pull", v.ID)
+	if err != nil || len(rep.Items) != 1 || rep.Items[0].OK || rep.Items[0].Direction != "pull" ||
+		!strings.Contains(rep.Items[0].Reason, "secretsmanager:ListSecrets") {
+		t.Fatalf("pull must report the denied listing: %+v %v", rep, err)
+	}
+}
+
+// detachPolicies takes every managed policy off the practice IAM user, as another admin might.
+func detachPolicies(t *testing.T, sb *sandbox.Sandbox, user string) {
+	t.Helper()
+	ctx := context.Background()
+	id, secret := sb.AWS.AdminCredentials()
+	im := iam.NewFromConfig(aws.Config{Region: sandbox.Region, Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(sb.AWS.URL())})
+	out, err := im.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.AttachedPolicies) == 0 {
+		t.Fatalf("user %s has no policy to detach", user)
+	}
+	for _, p := range out.AttachedPolicies {
+		if _, err := im.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(user), PolicyArn: p.PolicyArn}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
 func TestWrongPasswordIsExplained(t *testing.T) {
 	sb, _, _ := practice(t)
-	c, err := secretserver.New(secretserver.Config{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret("wrong")})
+	c, err := secretserver.New(wizard.SSConnection{URL: sb.SS.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret("wrong")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"strings"
@@ -31,9 +32,9 @@ func startSS(t *testing.T, o sssim.Options) *sssim.Server {
 	return s
 }
 
-func connect(t *testing.T, c secretserver.Config) (*secretserver.Client, error) {
+func connect(t *testing.T, c wizard.SSConnection) (*secretserver.Client, error) {
 	t.Helper()
-	cl, err := secretserver.New(c)
+	cl, err := secretserver.New(c, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +54,8 @@ func wantMessage(t *testing.T, err error, parts ...string) {
 	}
 }
 
-func practiceLogin(url string) secretserver.Config {
-	return secretserver.Config{URL: url, Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}
+func practiceLogin(url string) wizard.SSConnection {
+	return wizard.SSConnection{URL: url, Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}
 }
 
 // selfSigned makes a certificate for 127.0.0.1 and returns it with its PEM.
@@ -99,18 +100,18 @@ func TestPrivateCAIsRefusedWithoutItsCertificateAndAcceptedWithIt(t *testing.T) 
 
 func TestURLForms(t *testing.T) {
 	for _, tc := range []struct {
-		conf    secretserver.Config
+		conf    wizard.SSConnection
 		want    string
 		problem string
 	}{
-		{secretserver.Config{URL: "https://secrets.example.com/SecretServer/"}, "https://secrets.example.com/SecretServer", ""},
-		{secretserver.Config{URL: "secrets.example.com/SecretServer"}, "https://secrets.example.com/SecretServer", ""},
-		{secretserver.Config{Tenant: "acme"}, "https://acme.secretservercloud.com", ""},
-		{secretserver.Config{Tenant: "acme", TLD: "eu"}, "https://acme.secretservercloud.eu", ""},
-		{secretserver.Config{URL: "http://127.0.0.1:8080/SecretServer"}, "http://127.0.0.1:8080/SecretServer", ""},
-		{secretserver.Config{URL: "http://secrets.example.com/SecretServer"}, "", "plain http"},
-		{secretserver.Config{Tenant: "a.b"}, "", "tenant"},
-		{secretserver.Config{}, "", "enter the Secret Server URL"},
+		{wizard.SSConnection{URL: "https://secrets.example.com/SecretServer/"}, "https://secrets.example.com/SecretServer", ""},
+		{wizard.SSConnection{URL: "secrets.example.com/SecretServer"}, "https://secrets.example.com/SecretServer", ""},
+		{wizard.SSConnection{Tenant: "acme"}, "https://acme.secretservercloud.com", ""},
+		{wizard.SSConnection{Tenant: "acme", TLD: "eu"}, "https://acme.secretservercloud.eu", ""},
+		{wizard.SSConnection{URL: "http://127.0.0.1:8080/SecretServer"}, "http://127.0.0.1:8080/SecretServer", ""},
+		{wizard.SSConnection{URL: "http://secrets.example.com/SecretServer"}, "", "plain http"},
+		{wizard.SSConnection{Tenant: "a.b"}, "", "tenant"},
+		{wizard.SSConnection{}, "", "enter the Secret Server URL"},
 	} {
 		got, err := secretserver.BaseURL(tc.conf)
 		if tc.problem != "" {
@@ -157,7 +158,7 @@ func TestTwoFactorSignInWithAOneTimeCode(t *testing.T) {
 
 func TestAPITokenSignInNeedsNoPassword(t *testing.T) {
 	s := startSS(t, sssim.Options{APITokens: []string{"api-token-for-tests"}})
-	c, err := connect(t, secretserver.Config{URL: s.URL(), Token: wizard.NewSecret("api-token-for-tests")})
+	c, err := connect(t, wizard.SSConnection{URL: s.URL(), Token: wizard.NewSecret("api-token-for-tests")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func TestHTMLErrorPageWithStatus200IsAFailure(t *testing.T) {
 
 func TestServerWithoutTheExternalVaultAPI(t *testing.T) {
 	s := startSS(t, sssim.Options{NoExternalVaultAPI: true})
-	c, err := secretserver.New(practiceLogin(s.URL()))
+	c, err := secretserver.New(practiceLogin(s.URL()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,4 +225,23 @@ func TestServerWithoutTheExternalVaultAPI(t *testing.T) {
 	}
 	_, err = c.LinkSettings(context.Background(), 1, "us-east-1")
 	wantMessage(t, err, "404")
+}
+
+// The client holds the password and token; no formatting of it may show them (fmt reads
+// unexported fields by reflection, where Secret's own methods are not called).
+func TestFormattingTheClientShowsNoSecret(t *testing.T) {
+	const planted = "Planted-Passw0rd-For-Format-Test"
+	c, err := secretserver.New(wizard.SSConnection{URL: "https://secrets.example.com/SecretServer", Username: "admin",
+		Password: wizard.NewSecret(planted), Token: wizard.NewSecret(planted + "-token")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(verb, c); strings.Contains(out, planted) {
+			t.Errorf("%s of the client shows the password: %s", verb, out)
+		}
+		if out := fmt.Sprintf(verb, *c); strings.Contains(out, planted) {
+			t.Errorf("%s of the client value shows the password: %s", verb, out)
+		}
+	}
 }

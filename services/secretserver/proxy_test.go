@@ -107,8 +107,8 @@ func proxyChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := secretserver.New(secretserver.Config{URL: "https://secretserver.test/SecretServer", Username: sssim.PracticeUser,
-		Password: wizard.NewSecret(sssim.PracticePassword), CACert: ca})
+	c, err := secretserver.New(wizard.SSConnection{URL: "https://secretserver.test/SecretServer", Username: sssim.PracticeUser,
+		Password: wizard.NewSecret(sssim.PracticePassword), CACert: ca}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,19 +26,9 @@ type Options struct {
 	// Live AWS: profile and region from the admin's configuration.
 	AWSProfile string
 	Region     string
-	// Live Secret Server.
-	SSURL      string
-	SSTenant   string
-	SSTLD      string
-	SSUser     string
-	SSPassword wizard.Secret
-	SSDomain   string
-	SSToken    wizard.Secret
-	SSOTP      string
-	SSCACert   []byte
-	// SSRemember keeps the password in the system keyring; with no password given, a kept
-	// one is used.
-	SSRemember bool
+	// SecretServer is the live Secret Server and how to sign in (Remember keeps the password
+	// in the system keyring; with no password given, a kept one is used).
+	SecretServer wizard.SSConnection
 
 	Audit *audit.Log
 	// Keyring, when set, is used instead of opening the system keyring (tests).
@@ -141,10 +131,12 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 	// Every keyring call gets a time limit, and writes are recorded in the audit log.
 	kr = keyring.Guard(kr, o.Audit, o.KeyringTimeout)
 	awsConf := vaws.Config{Profile: o.AWSProfile, Region: o.Region, Audit: o.Audit, KeyWait: o.KeyWait}
-	ssConf := secretserver.Config{URL: o.SSURL, Tenant: o.SSTenant, TLD: o.SSTLD, Username: o.SSUser, Password: o.SSPassword, Domain: o.SSDomain,
-		Token: o.SSToken, OTP: o.SSOTP, CACert: o.SSCACert, Audit: o.Audit}
-	if !o.Practice && o.SSUser != "" && !memoryOnly {
-		if err := rememberPassword(&ssConf, kr, o.SSRemember); err != nil {
+	ssConf := o.SecretServer
+	if err := ssConf.LoadCACert(); err != nil {
+		return nil, err
+	}
+	if !o.Practice && ssConf.Username != "" && !memoryOnly {
+		if err := rememberPassword(&ssConf, kr); err != nil {
 			return nil, err
 		}
 	}
@@ -164,7 +156,7 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 		}
 		st.Endpoints = *ep
 		awsConf = vaws.Config{Region: sandbox.Region, Endpoint: ep.AWS, StaticKeyID: awssim.PracticeAdminKeyID, StaticSecret: wizard.NewSecret(awssim.PracticeAdminSecret), Audit: o.Audit, KeyWait: o.KeyWait}
-		ssConf = secretserver.Config{URL: ep.SecretServer, Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword), Audit: o.Audit}
+		ssConf = wizard.SSConnection{URL: ep.SecretServer, Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}
 	}
 	awsConf.RequestTimeout, ssConf.Timeout = o.RequestTimeout, o.RequestTimeout
 	a, err := vaws.New(ctx, awsConf)
@@ -172,7 +164,7 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
-	ss, err := secretserver.New(ssConf)
+	ss, err := secretserver.New(ssConf, o.Audit)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -186,7 +178,7 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 }
 
 // passwordRef names the keyring entry of a remembered Secret Server password.
-func passwordRef(c secretserver.Config) (string, error) {
+func passwordRef(c wizard.SSConnection) (string, error) {
 	base, err := secretserver.BaseURL(c)
 	if err != nil {
 		return "", err
@@ -200,13 +192,13 @@ func passwordRef(c secretserver.Config) (string, error) {
 
 // rememberPassword keeps the given password in the keyring when asked to, or fills in a kept
 // one when none was given. Nothing is kept unless the admin asked.
-func rememberPassword(c *secretserver.Config, kr wizard.Keyring, remember bool) error {
+func rememberPassword(c *wizard.SSConnection, kr wizard.Keyring) error {
 	ref, err := passwordRef(*c)
 	if err != nil {
 		return err
 	}
 	switch {
-	case !c.Password.Empty() && remember:
+	case !c.Password.Empty() && c.Remember:
 		if err := kr.Store(ref, c.Password); err != nil {
 			return fmt.Errorf("keep the Secret Server password: %w", err)
 		}
@@ -227,14 +219,15 @@ type liveConnector struct {
 }
 
 func (l liveConnector) ConnectSecretServer(ctx context.Context, c wizard.SSConnection) (wizard.SecretServer, error) {
-	conf := secretserver.Config{URL: c.URL, Tenant: c.Tenant, TLD: c.TLD, Username: c.Username, Domain: c.Domain, Password: c.Password,
-		Token: c.Token, OTP: c.OTP, CACert: c.CACert, Audit: l.audit}
-	if conf.Username != "" {
-		if err := rememberPassword(&conf, l.keyring, c.Remember); err != nil {
+	if err := c.LoadCACert(); err != nil {
+		return nil, err
+	}
+	if c.Username != "" {
+		if err := rememberPassword(&c, l.keyring); err != nil {
 			return nil, err
 		}
 	}
-	return secretserver.New(conf)
+	return secretserver.New(c, l.audit)
 }
 
 func (l liveConnector) ConnectAWS(ctx context.Context, c wizard.Connection) (wizard.IAM, wizard.SecretsManager, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/vaultlink/vaultlink/assets"
@@ -49,12 +50,12 @@ func TestLiveProfilesAreSwitchedAndTheIdentityShown(t *testing.T) {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
-	live, err := stack.Build(ctx, stack.Options{AWSProfile: "nonexistent-profile", SSURL: ss.URL(), SSUser: sssim.PracticeUser, SSPassword: wizard.NewSecret(sssim.PracticePassword), Keyring: keyring.NewMemory()})
+	live, err := stack.Build(ctx, stack.Options{AWSProfile: "nonexistent-profile", SecretServer: wizard.SSConnection{URL: ss.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}, Keyring: keyring.NewMemory()})
 	if err == nil {
 		live.Close()
 		t.Fatal("an unknown profile must be refused up front")
 	}
-	live, err = stack.Build(ctx, stack.Options{AWSProfile: "ops", SSURL: ss.URL(), SSUser: sssim.PracticeUser, SSPassword: wizard.NewSecret(sssim.PracticePassword), Keyring: keyring.NewMemory()})
+	live, err = stack.Build(ctx, stack.Options{AWSProfile: "ops", SecretServer: wizard.SSConnection{URL: ss.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}, Keyring: keyring.NewMemory()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +63,16 @@ func TestLiveProfilesAreSwitchedAndTheIdentityShown(t *testing.T) {
 	if live.AWS.Region() != "eu-west-2" || live.AWS.Endpoint() != sim.URL() {
 		t.Fatalf("region %q (want the profile's), endpoint %q (want AWS_ENDPOINT_URL's)", live.AWS.Region(), live.AWS.Endpoint())
 	}
+	// A secret only in us-west-2 tells the regions apart: awssim keeps secrets per region.
+	sim.SeedSecret("us-west-2", "only-in-us-west-2", "x")
+	if inRegion(t, live.Services.SecretsManager, "only-in-us-west-2") {
+		t.Fatal("the profile's region (eu-west-2) must not list us-west-2's secret")
+	}
 	g, _ := wizard.ParseGuide(assets.Guide)
-	s, err := wizard.NewSession(g, live.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "s.json")}, wizard.Guided)
+	svc := live.Services
+	rec := &recordingConnector{Connector: svc.Connector}
+	svc.Connector = rec
+	s, err := wizard.NewSession(g, svc, wizard.Store{Path: filepath.Join(t.TempDir(), "s.json")}, wizard.Guided)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +82,12 @@ func TestLiveProfilesAreSwitchedAndTheIdentityShown(t *testing.T) {
 	}
 	if _, err := s.SwitchAWS(ctx, wizard.Connection{Profile: "ops", Region: "us-west-2"}); err != nil {
 		t.Fatal(err)
+	}
+	if rec.sm == nil || !inRegion(t, rec.sm, "only-in-us-west-2") {
+		t.Fatal("after switching to us-west-2 the session's Secrets Manager must be us-west-2's")
+	}
+	if r, ok := rec.iam.(interface{ Region() string }); !ok || r.Region() != "us-west-2" {
+		t.Fatalf("after switching, the AWS client's region is %v, want us-west-2", rec.iam)
 	}
 	if _, err := s.SwitchAWS(ctx, wizard.Connection{Profile: "missing"}); err == nil {
 		t.Fatal("switching to a missing profile must fail with a reason")
@@ -96,7 +111,7 @@ func TestSecretServerPasswordIsKeptOnlyWhenAsked(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
 	kr := keyring.NewMemory()
 	build := func(password string, remember bool) (*stack.Stack, error) {
-		return stack.Build(ctx, stack.Options{SSURL: ss.URL(), SSUser: sssim.PracticeUser, SSPassword: wizard.NewSecret(password), SSRemember: remember, Keyring: kr, Region: "us-east-1"})
+		return stack.Build(ctx, stack.Options{SecretServer: wizard.SSConnection{URL: ss.URL(), Username: sssim.PracticeUser, Password: wizard.NewSecret(password), Remember: remember}, Keyring: kr, Region: "us-east-1"})
 	}
 	st, err := build(sssim.PracticePassword, false)
 	if err != nil {
@@ -119,4 +134,29 @@ func TestSecretServerPasswordIsKeptOnlyWhenAsked(t *testing.T) {
 	if _, err := st.SS.Connect(ctx); err != nil {
 		t.Fatalf("the kept password must sign in: %v", err)
 	}
+}
+
+// recordingConnector keeps what the last AWS switch handed the session, to look at its region.
+type recordingConnector struct {
+	wizard.Connector
+	iam wizard.IAM
+	sm  wizard.SecretsManager
+}
+
+func (r *recordingConnector) ConnectAWS(ctx context.Context, c wizard.Connection) (wizard.IAM, wizard.SecretsManager, error) {
+	iam, sm, err := r.Connector.ConnectAWS(ctx, c)
+	if err == nil {
+		r.iam, r.sm = iam, sm
+	}
+	return iam, sm, err
+}
+
+// inRegion says whether sm lists the secret named name.
+func inRegion(t *testing.T, sm wizard.SecretsManager, name string) bool {
+	t.Helper()
+	names, err := sm.SecretNames(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Contains(names, name)
 }

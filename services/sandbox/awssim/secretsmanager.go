@@ -21,6 +21,10 @@ func jsonErrorFor(e *apiError) jsonError {
 		return jsonError{400, "UnrecognizedClientException", e.Message}
 	case "SignatureDoesNotMatch":
 		return jsonError{400, "InvalidSignatureException", e.Message}
+	case "IncompleteSignature":
+		return jsonError{400, "IncompleteSignatureException", e.Message}
+	case "MissingAuthenticationToken":
+		return jsonError{400, "MissingAuthenticationTokenException", e.Message}
 	}
 	return jsonError{e.Status, e.Code, e.Message}
 }
@@ -74,7 +78,7 @@ func (s *Server) serveSecretsManager(w http.ResponseWriter, r *http.Request, bod
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	res, e := s.smDo(op, req, c, region)
+	res, e := s.smDo(op, req, c, region, r.TLS != nil)
 	if e != nil {
 		writeJSONError(w, jsonErrorFor(e))
 		return
@@ -124,7 +128,7 @@ func stagesMap(sec *smSecret) map[string][]string {
 	return m
 }
 
-func (s *Server) smDo(op string, req smRequest, c caller, region string) (any, *apiError) {
+func (s *Server) smDo(op string, req smRequest, c caller, region string, secure bool) (any, *apiError) {
 	resource := "*"
 	var sec *smSecret
 	switch op {
@@ -144,7 +148,11 @@ func (s *Server) smDo(op string, req smRequest, c caller, region string) (any, *
 	default:
 		return nil, smErr("UnknownOperationException", "practice AWS does not simulate secretsmanager:%s", op)
 	}
-	if e := s.authorize(c, "secretsmanager:"+op, resource); e != nil {
+	ask := request{Action: "secretsmanager:" + op, Resource: resource, Region: region, Secure: secure}
+	if sec != nil {
+		ask.Tags = sec.Tags
+	}
+	if e := s.authorize(c, ask); e != nil {
 		return nil, e
 	}
 	if sec == nil && op != "ListSecrets" && op != "CreateSecret" {

@@ -6,10 +6,8 @@
 package awssim
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -20,8 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/vaultlink/vaultlink/services/sandbox/awssim/sigv4"
 )
 
 // Options configure a simulator.
@@ -36,7 +33,9 @@ type Options struct {
 	// NewSecretKey, when set, makes the secret half of new access keys (tests plant a known
 	// value with it to prove it never leaks).
 	NewSecretKey func() string
-	Now          func() time.Time
+	// Now is the simulator's clock; signatures are checked against it too (15 minutes either
+	// way), so a clock far from the clients' makes every request "Signature expired".
+	Now func() time.Time
 	// Throttle makes the next N requests fail with Throttling (tests of the retry and its message).
 	Throttle int
 }
@@ -137,30 +136,43 @@ type session struct {
 	Expires              time.Time
 }
 
-var credentialRE = regexp.MustCompile(`Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request`)
-var signedHeadersRE = regexp.MustCompile(`SignedHeaders=([^,\s]+)`)
-var signatureRE = regexp.MustCompile(`Signature=([0-9a-f]+)`)
-
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 2<<20))
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)
 		return
 	}
-	auth := r.Header.Get("Authorization")
-	m := credentialRE.FindStringSubmatch(auth)
-	if m == nil {
-		s.fail(w, r, "", &apiError{Status: 403, Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"})
+	// A JSON-protocol request names its service in X-Amz-Target; errors before the signature is
+	// read must still answer in that service's dialect.
+	service := ""
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "secretsmanager.") {
+		service = "secretsmanager"
+	}
+	if sigv4.IsPresigned(r) {
+		s.fail(w, r, service, errf(403, "AccessDenied", "practice AWS does not accept presigned (query-string) signatures: sign the request in its Authorization header, as the AWS CLI and SDKs do for these services"))
 		return
 	}
-	keyID, region, service := m[1], m[3], m[4]
+	if r.Header.Get("Authorization") == "" {
+		s.fail(w, r, service, errf(403, "MissingAuthenticationToken", "Request is missing Authentication Token"))
+		return
+	}
+	auth, verr := sigv4.ParseAuthorization(r.Header.Get("Authorization"))
+	if verr != nil {
+		s.fail(w, r, service, errf(403, "IncompleteSignature", "%s", verr.Message))
+		return
+	}
+	if service != "" && auth.Service != service {
+		s.fail(w, r, service, errf(403, "SignatureDoesNotMatch", "Credential should be scoped to correct service: '%s'.", service))
+		return
+	}
+	service = auth.Service
 	if s.throttled() {
 		s.fail(w, r, service, errf(400, "Throttling", "Rate exceeded"))
 		return
 	}
-	c, secret, aerr := s.authenticate(keyID, r.Header.Get("X-Amz-Security-Token"))
+	c, secret, aerr := s.authenticate(auth.KeyID, r.Header.Get("X-Amz-Security-Token"))
 	if aerr == nil {
-		aerr = verifySignature(r, body, keyID, secret, region, service)
+		aerr = s.verifySignature(r, body, auth, secret)
 	}
 	if aerr != nil {
 		s.fail(w, r, service, aerr)
@@ -168,9 +180,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch service {
 	case "iam", "sts":
-		s.serveQuery(w, r, body, c, service, region)
+		s.serveQuery(w, r, body, c, service, auth.Region)
 	case "secretsmanager":
-		s.serveSecretsManager(w, r, body, c, region)
+		s.serveSecretsManager(w, r, body, c, auth.Region)
 	default:
 		s.fail(w, r, service, errf(400, "UnknownService", "practice AWS does not simulate %s", service))
 	}
@@ -215,6 +227,10 @@ func (s *Server) authenticate(keyID, token string) (caller, string, *apiError) {
 		// A new key is not usable until IAM has propagated it.
 		return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
 	}
+	if k.Status != "Active" {
+		// AWS refuses a deactivated key exactly as an unknown one.
+		return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
 	u := s.db.Users[lower(k.User)]
 	if u == nil {
 		return caller{}, "", errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
@@ -222,36 +238,19 @@ func (s *Server) authenticate(keyID, token string) (caller, string, *apiError) {
 	return caller{user: u}, k.Secret, nil
 }
 
-// verifySignature recomputes the SigV4 signature with the SDK's own signer over the headers the
-// client signed, and compares.
-func verifySignature(r *http.Request, body []byte, keyID, secret, region, service string) *apiError {
-	auth := r.Header.Get("Authorization")
-	sh := signedHeadersRE.FindStringSubmatch(auth)
-	sig := signatureRE.FindStringSubmatch(auth)
-	when, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
-	if sh == nil || sig == nil || err != nil {
-		return errf(403, "IncompleteSignature", "The request signature is incomplete.")
+// verifySignature checks the request's SigV4 signature with the key's secret and answers
+// failures in AWS's words. AWS's query services (IAM, STS) report a stale or future
+// X-Amz-Date as SignatureDoesNotMatch ("Signature expired: …"), which the JSON services turn
+// into InvalidSignatureException (see jsonErrorFor).
+func (s *Server) verifySignature(r *http.Request, body []byte, auth sigv4.Authorization, secret string) *apiError {
+	err := sigv4.Verify(r, body, auth, secret, s.opts.Now())
+	if err == nil {
+		return nil
 	}
-	clone, _ := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
-	clone.ContentLength = r.ContentLength
-	for _, h := range strings.Split(sh[1], ";") {
-		if h == "host" || h == "content-length" {
-			continue
-		}
-		for _, v := range r.Header.Values(h) {
-			clone.Header.Add(h, v)
-		}
+	if err.Kind == sigv4.Incomplete {
+		return errf(403, "IncompleteSignature", "%s", err.Message)
 	}
-	sum := sha256.Sum256(body)
-	creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: r.Header.Get("X-Amz-Security-Token")}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, clone, hex.EncodeToString(sum[:]), service, region, when); err != nil {
-		return errf(500, "InternalFailure", "signature check failed: %v", err)
-	}
-	got := signatureRE.FindStringSubmatch(clone.Header.Get("Authorization"))
-	if got == nil || got[1] != sig[1] {
-		return errf(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
-	}
-	return nil
+	return errf(403, "SignatureDoesNotMatch", "%s", err.Message)
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, service string, e *apiError) {
