@@ -42,10 +42,13 @@ lint:
 # Unit, service, end-to-end and UI tests (fyne's test driver: -tags ci), with the race
 # detector, against a real Secret Service, and the AWS code against moto_server as well as
 # practice mode's simulator, and both of those with the AWS CLI and boto3 as clients. The
-# REQUIRE switches turn "not available, skipped" into failures.
+# REQUIRE switches turn "not available, skipped" into failures. The crash test and the fault
+# matrix write their figures to build/reports, printed at the end.
 test-go:
-	VAULTLINK_MOTO_SERVER=$$(.ci/moto) VAULTLINK_REQUIRE_MOTO=1 VAULTLINK_AWS_CLI=$$(.ci/aws-cli) VAULTLINK_REQUIRE_AWSCLI=1 \
-		.ci/with-keyring go test -race -tags ci -count=1 ./...
+	rm -rf build/reports
+	VAULTLINK_REPORT_DIR=$(CURDIR)/build/reports VAULTLINK_MOTO_SERVER=$$(.ci/moto) VAULTLINK_REQUIRE_MOTO=1 VAULTLINK_AWS_CLI=$$(.ci/aws-cli) VAULTLINK_REQUIRE_AWSCLI=1 \
+		.ci/with-keyring go test -race -tags ci -count=1 -timeout 25m ./...
+	@cat build/reports/*.txt
 
 # The real window under Xvfb: every page, both themes, and Fyne's thread check. First the
 # check's own check: a walk that fails on purpose must fail it.

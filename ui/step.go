@@ -268,7 +268,35 @@ func (u *UI) RunStep(ref wizard.StepRef) {
 		if errors.As(err, &fe) {
 			u.askAdopt(ref, fe)
 		}
+		var oe *wizard.OrphanKeysError
+		if errors.As(err, &oe) {
+			u.askReplaceOrphans(ref, oe)
+		}
 	})
+}
+
+// askReplaceOrphans asks before deleting access keys VaultLink made whose secret was lost (an
+// earlier run was stopped between creating the key and storing it); on yes it records the
+// consent and runs the step again, which deletes them and makes a new key.
+func (u *UI) askReplaceOrphans(ref wizard.StepRef, oe *wizard.OrphanKeysError) {
+	keys := make([]string, len(oe.Keys))
+	for i, k := range oe.Keys {
+		keys[i] = wizard.MaskKeyID(k)
+	}
+	msg := para(fmt.Sprintf("IAM user %s has %d access key(s) VaultLink created whose secret is in no keyring entry: %s.\n\nAn earlier run was stopped before the secret could be stored (or the keyring entry was deleted), so nobody can ever use these keys, and they count toward AWS's limit of two keys per user.\n\nDelete them and create a new key now?", oe.User, len(oe.Keys), strings.Join(keys, ", ")))
+	d := dialog.NewCustomConfirm("Delete the orphaned access key?", "Delete and create", "Cancel", msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		var err error
+		u.background(func() { err = u.s.AllowReplaceOrphanKeys() }, func() {
+			if err == nil && u.step != nil && u.step.ref == ref {
+				u.RunStep(ref)
+			}
+		})
+	}, u.win)
+	d.Resize(fyne.NewSize(520, 300))
+	d.Show()
 }
 
 // askAdopt asks before using an IAM entity VaultLink did not create; on yes it records the

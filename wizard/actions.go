@@ -89,8 +89,10 @@ func (r *run) adopt(kind EntityKind, name string) bool {
 	ref := EntityRef{Kind: kind, Name: name}
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
-	_, inJournal := journalFind(r.s.state.Journal, ref)
-	return inJournal || slices.ContainsFunc(r.s.state.Consents, ref.same)
+	// An intent alone does not make an entity VaultLink's: the name may have been taken by
+	// someone else all along (reconcile.go decides per kind what an intent proves).
+	e, inJournal := journalFind(r.s.state.Journal, ref)
+	return (inJournal && !e.Intent) || slices.ContainsFunc(r.s.state.Consents, ref.same)
 }
 
 // need returns v, or explains which earlier step establishes it when it is not known yet.

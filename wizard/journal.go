@@ -36,10 +36,16 @@ func (r EntityRef) same(o EntityRef) bool {
 // admin agreed to use, or one VaultLink's own tag marks as its own).
 type JournalEntry struct {
 	EntityRef
-	ID      string    `json:"id,omitempty"`  // access key id, Secret Server id
-	ARN     string    `json:"arn,omitempty"` // IAM entities
-	Created bool      `json:"created"`
-	At      time.Time `json:"at"`
+	ID      string `json:"id,omitempty"`  // access key id, Secret Server id
+	ARN     string `json:"arn,omitempty"` // IAM entities
+	Created bool   `json:"created"`
+	// Intent: VaultLink was about to create it (saved before the create call), and no run has
+	// confirmed it since. A rerun adopts a match as VaultLink's; clean-up looks for it by name.
+	Intent bool `json:"intent,omitempty"`
+	// Before, on an access key intent, lists the user's keys that existed before the create:
+	// any other key found later is VaultLink's.
+	Before []string  `json:"before,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // journalFind returns the entry for ref, if any.
@@ -59,6 +65,8 @@ func journalPut(j []JournalEntry, e JournalEntry) []JournalEntry {
 		return append(j, e)
 	}
 	e.Created = e.Created || j[i].Created
+	// An intent stays until the entity is confirmed (created, or adopted as VaultLink's).
+	e.Intent = e.Intent && !e.Created
 	if e.ID == "" {
 		e.ID = j[i].ID
 	}

@@ -69,6 +69,8 @@ type IAM interface {
 	GroupMembers(ctx context.Context, group string) ([]string, error)
 	AccessKeys(ctx context.Context, user string) ([]KeyMeta, error)
 	CreateAccessKey(ctx context.Context, user string) (AccessKey, error)
+	// DeleteAccessKey deletes the key and its description tag (gone already counts as done).
+	DeleteAccessKey(ctx context.Context, user, keyID string) error
 	TagUser(ctx context.Context, user, key, value string) error
 	UserTags(ctx context.Context, user string) (map[string]string, error)
 	AttachGroupPolicy(ctx context.Context, group, policyARN string) error
@@ -276,6 +278,9 @@ type SSConnection struct {
 	Password   Secret `yaml:"-"`
 	Token      Secret `yaml:"-"`
 	Remember   bool   `yaml:"-"` // keep the password in the keyring
+	// Timeout bounds each request (0: 30 s), so a server that never answers fails the step
+	// with a message instead of holding it.
+	Timeout time.Duration `yaml:"-"`
 }
 
 // IsSet says whether a server was named at all.

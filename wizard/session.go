@@ -397,6 +397,8 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 	if err == nil && !manual {
 		rec, err = act.run(ctx, r)
 	}
+	// Errors quote servers; nothing secret-looking goes on to the screen, log or state.
+	err = RedactError(err)
 	rec.At = s.now()
 	switch {
 	case err != nil:
@@ -414,8 +416,17 @@ func (s *Session) Run(ctx context.Context, ref StepRef) (StepRecord, error) {
 		s.emit(ref, "done", step.Title+": "+rec.Summary)
 	}
 	saveErr := s.commit(func(st *State) { st.Steps[ref.String()] = rec })
+	if saveErr != nil && err == nil {
+		// Not recorded means not done: the next step must not unlock on a record only memory
+		// holds. The file keeps what was recorded before.
+		rec.Status, rec.Error = StepFailed, saveErr.Error()
+		s.mu.Lock()
+		s.state.Steps[ref.String()] = rec
+		s.mu.Unlock()
+	}
 	if err == nil && saveErr != nil {
 		err = saveErr
+		s.emit(ref, "error", step.Title+": "+err.Error())
 	}
 	return rec, err
 }
@@ -437,6 +448,7 @@ func (s *Session) ConfirmManual(ctx context.Context, ref StepRef) (StepRecord, e
 	}
 	defer end()
 	rec, err := act.confirm(ctx, s.newRun(ref, func(msg string) { s.emit(ref, "progress", msg) }))
+	err = RedactError(err)
 	rec.At = s.now()
 	if err != nil {
 		// Still waiting: keep the click path, show why the check failed.
@@ -618,6 +630,9 @@ type cleanupPlan struct {
 	vaults, secrets []JournalEntry
 	iam             CleanupTargets
 	keyring         []string
+	// Intended: what an interrupted run was creating (an intent entry, no id recorded), to be
+	// found by name (reconcile.go).
+	intendedVaults, intendedSecrets []string
 }
 
 func (s *Session) planCleanup() cleanupPlan {
@@ -626,13 +641,19 @@ func (s *Session) planCleanup() cleanupPlan {
 	j := s.state.Journal
 	var p cleanupPlan
 	for _, e := range journalEntries(j, KindVaultLink) {
-		if e.Created && e.ID != "" {
+		switch {
+		case e.Created && e.ID != "":
 			p.vaults = append(p.vaults, e)
+		case e.Intent:
+			p.intendedVaults = append(p.intendedVaults, e.Name)
 		}
 	}
 	for _, e := range journalEntries(j, KindSSSecret) {
-		if e.Created && e.ID != "" {
+		switch {
+		case e.Created && e.ID != "":
 			p.secrets = append(p.secrets, e)
+		case e.Intent:
+			p.intendedSecrets = append(p.intendedSecrets, e.Name)
 		}
 	}
 	// Users and policies the run used are listed even when adopted: the AWS side removes
@@ -641,12 +662,15 @@ func (s *Session) planCleanup() cleanupPlan {
 		p.iam.Users = append(p.iam.Users, e.Name)
 	}
 	for _, e := range journalEntries(j, KindPolicy) {
+		if e.ARN == "" && e.Intent {
+			e.ARN = policyARN(s.state.Progress, e.Name) // made, but its ARN not recorded yet
+		}
 		if e.ARN != "" {
 			p.iam.PolicyARNs = append(p.iam.PolicyARNs, e.ARN)
 		}
 	}
 	for _, e := range journalEntries(j, KindGroup) {
-		if e.Created {
+		if e.Created || e.Intent {
 			p.iam.Groups = append(p.iam.Groups, e.Name)
 		}
 	}
@@ -687,29 +711,29 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 	}
 	for _, v := range plan.vaults {
 		if err := svc.SecretServer.DeleteVault(ctx, atoi(v.ID)); err != nil {
-			report(fmt.Sprintf("⚠ the external vault link %s (id %s) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", v.Name, v.ID, err))
+			report(fmt.Sprintf("⚠ the external vault link %s (id %s) could not be removed (%v): remove it in Secret Server under External Secrets → External Vaults", v.Name, v.ID, RedactError(err)))
 		} else {
 			report(fmt.Sprintf("removed the external vault link %s (id %s)", v.Name, v.ID))
 		}
 	}
 	for _, sec := range plan.secrets {
 		if err := svc.SecretServer.DeleteSecret(ctx, atoi(sec.ID)); err != nil {
-			report(fmt.Sprintf("⚠ the Secret Server secret %q (id %s) could not be removed (%v): delete it in Secret Server under All Secrets", sec.Name, sec.ID, err))
+			report(fmt.Sprintf("⚠ the Secret Server secret %q (id %s) could not be removed (%v): delete it in Secret Server under All Secrets", sec.Name, sec.ID, RedactError(err)))
 		} else {
 			report(fmt.Sprintf("deleted the Secret Server secret %q (id %s)", sec.Name, sec.ID))
 		}
 	}
+	s.cleanupIntended(ctx, plan, report)
+	keysBefore := s.userKeys(ctx, plan.iam.Users)
 	iamDone, err := svc.IAM.Cleanup(ctx, plan.iam, func(msg string) { progress(msg); s.emit(cleanRef, "progress", msg) })
+	err = RedactError(err)
 	done = append(done, iamDone...)
 	if err != nil {
 		s.emit(cleanRef, "error", "Clean-up stopped: "+err.Error())
 		return done, err
 	}
-	for _, ref := range plan.keyring {
-		if err := svc.Keyring.Remove(ref); err != nil {
-			return done, fmt.Errorf("AWS is clean, but the keyring entry %s could not be removed: %w", ref, err)
-		}
-		report("removed the secret access key " + ref + " from " + svc.Keyring.Name())
+	if err := s.forgetDeletedKeys(ctx, keysBefore, plan.keyring, report); err != nil {
+		return done, err
 	}
 	err = s.commit(func(st *State) {
 		st.Steps = map[string]StepRecord{}

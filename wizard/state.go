@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,19 +175,25 @@ func (s Store) Load() (*State, error) {
 		Version int `json:"version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("wizard state %s is damaged (%v): move it aside to start over", s.Path, err)
+		return nil, s.setAside(err)
 	}
 	st := newState()
 	switch head.Version {
 	case stateVersion:
-		err = json.Unmarshal(data, st)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		// Strict: a hand edit with a misspelt field is damage too, not something to ignore.
+		dec.DisallowUnknownFields()
+		err = dec.Decode(st)
+		if err == nil && dec.More() {
+			err = errors.New("extra data after the end")
+		}
 	case 1:
 		st, err = migrateV1(data)
 	default:
-		return nil, fmt.Errorf("wizard state %s has version %d, this VaultLink reads %d: use the VaultLink that wrote it, or move it aside to start over", s.Path, head.Version, stateVersion)
+		err = fmt.Errorf("it has version %d, this VaultLink reads %d (use the VaultLink that wrote it)", head.Version, stateVersion)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("wizard state %s is damaged (%v): move it aside to start over", s.Path, err)
+		return nil, s.setAside(err)
 	}
 	if st.Settings == nil {
 		st.Settings = map[string]string{}
@@ -198,6 +205,34 @@ func (s Store) Load() (*State, error) {
 		st.Checks = map[string]CheckRecord{}
 	}
 	return st, nil
+}
+
+// DamagedError says the progress file could not be read and where it was kept.
+type DamagedError struct {
+	Path, KeptAs string
+	Err          error
+}
+
+func (e *DamagedError) Error() string {
+	if e.KeptAs == "" {
+		return fmt.Sprintf("the progress file %s is damaged (%v) and could not be moved aside: move it away yourself, then start VaultLink again (steps adopt what they already made)", e.Path, e.Err)
+	}
+	return fmt.Sprintf("the progress file %s is damaged (%v). It was kept, unchanged, as %s; nothing was overwritten. Start VaultLink again to begin with fresh progress (steps adopt what they already made in AWS and Secret Server), or repair that file and move it back", e.Path, e.Err, e.KeptAs)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// setAside renames a damaged progress file out of the way (never deleting or overwriting it),
+// so the admin can inspect it and the next start begins fresh instead of failing forever.
+func (s Store) setAside(why error) error {
+	kept := fmt.Sprintf("%s.damaged-%s", s.Path, time.Now().UTC().Format("20060102-150405.000"))
+	if _, err := os.Stat(kept); err == nil {
+		return &DamagedError{Path: s.Path, Err: why}
+	}
+	if err := os.Rename(s.Path, kept); err != nil {
+		return &DamagedError{Path: s.Path, Err: why}
+	}
+	return &DamagedError{Path: s.Path, KeptAs: kept, Err: why}
 }
 
 // Save writes the state atomically (temporary file, then rename), so a crash mid-write leaves
@@ -212,26 +247,39 @@ func (s Store) Save(st *State) error {
 
 func (s Store) write(data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
-		return fmt.Errorf("create state folder: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.Path), ".state-*.json")
 	if err != nil {
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	if err := os.Rename(tmp.Name(), s.Path); err != nil {
-		return fmt.Errorf("write wizard state: %w", err)
+		return &SaveError{Path: s.Path, Err: err}
 	}
 	return nil
 }
+
+// SaveError says the progress could not be written (a full disk, a read-only folder). The
+// file on disk is the previous, complete version: the write goes to a temporary file first.
+type SaveError struct {
+	Path string
+	Err  error
+}
+
+func (e *SaveError) Error() string {
+	return fmt.Sprintf("the progress could not be saved to %s (%v): what was recorded before is intact; free disk space or make the folder writable, then run this step again", e.Path, e.Err)
+}
+
+func (e *SaveError) Unwrap() error { return e.Err }

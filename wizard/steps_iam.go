@@ -29,6 +29,13 @@ func runCreateUser(ctx context.Context, r *run) (StepRecord, error) {
 	}
 	name := r.set("user_name")
 	r.progress("Creating IAM user " + name)
+	// Journalled before the call, so clean-up after a crash right after CreateUser still looks
+	// at the user (and removes it only if it carries VaultLink's ownership tag).
+	if !r.adopt(KindUser, name) {
+		if err := r.intend(JournalEntry{EntityRef: EntityRef{KindUser, name}}); err != nil {
+			return StepRecord{}, err
+		}
+	}
 	user, err := iam.EnsureUser(ctx, name, r.adopt(KindUser, name))
 	if err != nil {
 		return StepRecord{}, err
@@ -67,11 +74,11 @@ func ensureGroupSettings(ctx context.Context, r *run) (Entity, []Fact, error) {
 	iam := r.svc.IAM
 	name := r.set("group_name")
 	r.progress("Making sure IAM group " + name + " exists")
-	group, err := iam.EnsureGroup(ctx, name, r.adopt(KindGroup, name))
+	group, created, err := ensureGroupCrashSafe(ctx, r, name)
 	if err != nil {
 		return Entity{}, nil, err
 	}
-	err = r.journal(JournalEntry{EntityRef: EntityRef{KindGroup, group.Name}, ARN: group.ARN, Created: group.Created}, func(p *Progress) {
+	err = r.journal(JournalEntry{EntityRef: EntityRef{KindGroup, group.Name}, ARN: group.ARN, Created: created}, func(p *Progress) {
 		p.GroupName = group.Name
 	})
 	if err != nil {
@@ -158,7 +165,7 @@ func addAndVerifyMember(ctx context.Context, r *run, user, group string) error {
 func previewAccessKey(r *run) []string {
 	return []string{
 		"Use case: Third-Party Service (a console choice only; the API has no field for it)",
-		fmt.Sprintf("iam:ListAccessKeys %q (a user may have at most 2 keys)", r.set("user_name")),
+		fmt.Sprintf("iam:ListAccessKeys %q (a user may have at most 2 keys) and compare them with %s: a key VaultLink made whose secret is there is reused; one whose secret was lost (an interrupted run) is deleted only after you agree", r.set("user_name"), r.svc.Keyring.Name()),
 		"iam:CreateAccessKey: the secret access key goes straight into " + r.svc.Keyring.Name() + " and is never shown",
 		fmt.Sprintf("iam:TagUser key=<new key id> value=%q (the console's description tag)", r.set("description_tag")),
 		"sts:GetCallerIdentity with the new key until AWS accepts it (new keys take a few seconds to work)",
@@ -175,34 +182,25 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	var key AccessKey
-	adopted := false
-	// Resume: a key made earlier whose secret is in the keyring is reused, never duplicated.
-	if p := r.got(); p.AccessKeyID != "" && slices.ContainsFunc(keys, func(k KeyMeta) bool { return k.ID == p.AccessKeyID }) {
-		if sec, err := kr.Load(p.KeyringRef); err == nil && !sec.Empty() {
-			key, adopted = AccessKey{ID: p.AccessKeyID, Secret: sec}, true
-			r.progress("Reusing access key " + MaskKeyID(p.AccessKeyID) + " from " + kr.Name())
-		}
+	// Reconcile first: reuse a key whose secret is in the keyring, deal with orphans, drop
+	// stale keyring entries (reconcile.go).
+	rec, err := reconcileKeys(ctx, r, user, keys)
+	if err != nil {
+		return StepRecord{}, err
 	}
-	if !adopted {
-		if len(keys) >= 2 {
-			return StepRecord{}, fmt.Errorf("user %s already has 2 access keys, the most AWS allows, and VaultLink has neither secret: delete an unused key in the IAM console (Security credentials) and run this step again", user)
-		}
-		r.progress("Creating access key")
-		key, err = iam.CreateAccessKey(ctx, user)
-		if err != nil {
+	for _, n := range rec.notices {
+		r.progress(n)
+	}
+	var key AccessKey
+	adopted := rec.reuse != nil
+	if adopted {
+		key = *rec.reuse
+		r.progress("Reusing access key " + MaskKeyID(key.ID) + " from " + kr.Name())
+		if err := r.adoptKey(user, key.ID, true); err != nil {
 			return StepRecord{}, err
 		}
-		ref := KeyringRef(user, key.ID)
-		if err := kr.Store(ref, key.Secret); err != nil {
-			return StepRecord{}, fmt.Errorf("access key %s was created but could not be stored in %s: %w; delete that key in the IAM console and run this step again", MaskKeyID(key.ID), kr.Name(), err)
-		}
-		err := r.s.commit(func(st *State) {
-			at := r.s.svc.Now()
-			st.Journal = journalPut(st.Journal, JournalEntry{EntityRef: EntityRef{KindAccessKey, key.ID}, ID: key.ID, Created: true, At: at})
-			st.Journal = journalPut(st.Journal, JournalEntry{EntityRef: EntityRef{KindKeyringEntry, ref}, Created: true, At: at})
-			st.Progress.AccessKeyID, st.Progress.KeyringRef = key.ID, ref
-		})
+	} else {
+		key, err = createKeyIntoKeyring(ctx, r, user, rec.live)
 		if err != nil {
 			return StepRecord{}, err
 		}
@@ -235,8 +233,12 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil || !stored.Equal(key.Secret) {
 		return StepRecord{}, fmt.Errorf("verify: the secret in %s does not match the new key (%v)", kr.Name(), err)
 	}
+	summary := adoptedOr(!adopted, "Access key created and stored in "+kr.Name(), "Access key reused from "+kr.Name())
+	if len(rec.notices) > 0 {
+		summary += "; " + strings.Join(rec.notices, "; ")
+	}
 	return StepRecord{
-		Summary: adoptedOr(!adopted, "Access key created and stored in "+kr.Name(), "Access key reused from "+kr.Name()),
+		Summary: summary,
 		Facts: []Fact{
 			{"Access key ID", MaskKeyID(key.ID)},
 			{"Secret access key", "stored in " + kr.Name() + " (never shown)"},
@@ -347,6 +349,13 @@ func ensureCustomPolicy(ctx context.Context, r *run) (Entity, error) {
 	iam := r.svc.IAM
 	name := r.set("policy_name")
 	r.progress("Creating policy " + name)
+	// Journalled before the call: a crash right after CreatePolicy leaves a policy clean-up
+	// still finds (its ARN follows from the account; it is removed only if tagged as ours).
+	if !r.adopt(KindPolicy, name) {
+		if err := r.intend(JournalEntry{EntityRef: EntityRef{KindPolicy, name}}); err != nil {
+			return Entity{}, err
+		}
+	}
 	pol, err := iam.EnsurePolicy(ctx, name, d.JSON(), "Least privilege for Delinea Secret Server's AWS Secrets Manager external vault (VaultLink)", r.adopt(KindPolicy, name))
 	if err != nil {
 		return Entity{}, err

@@ -144,7 +144,14 @@ func runCreateSecret(ctx context.Context, r *run) (StepRecord, error) {
 	if existing != nil {
 		ref = *existing
 		r.progress("Found existing secret " + name)
+		// An earlier run was stopped right after creating it: it is VaultLink's.
+		created = r.intended(KindSSSecret, name)
 	} else {
+		// Journalled before the create, so a crash right after it still knows the secret is
+		// VaultLink's (the rerun adopts it, clean-up finds it by name).
+		if err := r.intend(JournalEntry{EntityRef: EntityRef{KindSSSecret, name}}); err != nil {
+			return StepRecord{}, err
+		}
 		var values []FieldValue
 		for _, f := range fields {
 			values = append(values, FieldValue{FieldID: f.ref.ID, Slug: f.ref.Slug, Value: f.value})
@@ -268,8 +275,12 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 			v = &vaults[i]
 		}
 	}
-	created := false
+	// An earlier run stopped right after creating it: it is VaultLink's.
+	created := v != nil && r.intended(KindVaultLink, name)
 	if v == nil {
+		if err := r.intend(JournalEntry{EntityRef: EntityRef{KindVaultLink, name}}); err != nil {
+			return StepRecord{}, err
+		}
 		r.progress("Creating the external vault link")
 		made, err := ss.CreateVault(ctx, VaultSpec{Name: name, DisplayName: r.set("display_name"), Region: region, CredentialSecretID: secretID, Active: active})
 		if err != nil {

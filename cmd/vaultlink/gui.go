@@ -119,28 +119,37 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	statePath := filepath.Join(dir, "state.json")
+	// One VaultLink at a time on a progress folder: a second window (or an apply) refuses.
+	lock, err := wizard.Store{Path: statePath}.Lock("window")
+	if err != nil {
+		return nil, nil, err
+	}
 	log, err := audit.Open(filepath.Join(dir, "audit.jsonl"))
 	if err != nil {
+		lock.Release()
 		return nil, nil, err
 	}
 	opts, err := c.stackOptions(log)
 	if err != nil {
 		log.Close()
+		lock.Release()
 		return nil, nil, err
 	}
 	opts.PracticeData = c.practiceDataFile(dir, "practice-data.enc")
 	st, err := stack.Build(context.Background(), opts)
 	if err != nil {
 		log.Close()
+		lock.Release()
 		return nil, nil, err
 	}
 	c.server.supply(st)
-	statePath := filepath.Join(dir, "state.json")
 	practiceNotice := alignPractice(st, statePath)
 	sess, err := wizard.NewSession(loadGuide(), st.Services, wizard.Store{Path: statePath}, wizard.Guided)
 	if err != nil {
 		st.Close()
 		log.Close()
+		lock.Release()
 		return nil, nil, err
 	}
 	savePracticeAfterEachStep(st, sess, os.Stderr)
@@ -169,6 +178,7 @@ func openSession(c *common, w fyne.Window) (*ui.UI, func(), error) {
 		}
 		st.Close()
 		log.Close()
+		lock.Release()
 	}
 	return ui.New(w, sess, info), closeFn, nil
 }

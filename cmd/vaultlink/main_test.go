@@ -15,6 +15,7 @@ import (
 // command), for what only a new process shows: package initialisation, the environment.
 func TestMain(m *testing.M) {
 	if os.Getenv("VAULTLINK_TEST_AS_COMMAND") == "1" {
+		installCrashSwitch() // crash_test.go: only with VAULTLINK_TEST_CRASH_AFTER set
 		main()
 	}
 	os.Exit(m.Run())

@@ -214,14 +214,22 @@ type unattended struct {
 // practiceData, a file name in dir). On failure it reports to stderr as cmd and returns the
 // exit status: 2 for bad settings, 1 otherwise.
 func (c *common) openUnattended(cmd, dir, practiceData string, stderr io.Writer) (*unattended, int) {
+	// One VaultLink at a time on a progress folder, taken before any call is made.
+	lock, err := wizard.Store{Path: filepath.Join(dir, "state.json")}.Lock("`vaultlink " + cmd + "`")
+	if err != nil {
+		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
+		return nil, 1
+	}
 	log, err := audit.Open(filepath.Join(dir, "audit.jsonl"))
 	if err != nil {
+		lock.Release()
 		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
 		return nil, 1
 	}
 	opts, err := c.stackOptions(log)
 	if err != nil {
 		log.Close()
+		lock.Release()
 		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
 		return nil, 2
 	}
@@ -231,9 +239,10 @@ func (c *common) openUnattended(cmd, dir, practiceData string, stderr io.Writer)
 	if err != nil {
 		stop()
 		log.Close()
+		lock.Release()
 		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
 		return nil, 1
 	}
 	c.server.supply(st)
-	return &unattended{ctx: ctx, st: st, close: func() { st.Close(); stop(); log.Close() }}, 0
+	return &unattended{ctx: ctx, st: st, close: func() { st.Close(); stop(); log.Close(); lock.Release() }}, 0
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vaultlink/vaultlink/wizard"
@@ -52,6 +53,20 @@ func Discard() *Log { return &Log{now: time.Now} }
 // Path is where the log is written ("" for Discard).
 func (l *Log) Path() string { return l.path }
 
+// afterRecord runs after each entry is written. Only tests set it (SetAfterRecord): the crash
+// test ends the process right after the Nth call to prove that a rerun recovers from there.
+var afterRecord atomic.Pointer[func(Entry)]
+
+// SetAfterRecord installs fn to run after every recorded entry (nil removes it). It exists for
+// the crash test; production code never sets it.
+func SetAfterRecord(fn func(Entry)) {
+	if fn == nil {
+		afterRecord.Store(nil)
+		return
+	}
+	afterRecord.Store(&fn)
+}
+
 // Record appends one entry. A write failure is not fatal to the wizard's work; it is reported
 // on stderr once per entry so it is not silent.
 func (l *Log) Record(e Entry) {
@@ -66,9 +81,12 @@ func (l *Log) Record(e Entry) {
 	}
 	b, _ := json.Marshal(e)
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if _, err := l.f.Write(append(b, '\n')); err != nil {
 		fmt.Fprintf(os.Stderr, "vaultlink: audit log %s: %v\n", l.path, err)
+	}
+	l.mu.Unlock()
+	if fn := afterRecord.Load(); fn != nil {
+		(*fn)(e)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -51,6 +52,9 @@ type Config struct {
 	KeyWait time.Duration
 	// MaxAttempts bounds the SDK's retries of throttling and server errors (default 5).
 	MaxAttempts int
+	// RequestTimeout bounds each HTTP attempt, so a server that never answers cannot hold a
+	// step (default 60 s).
+	RequestTimeout time.Duration
 }
 
 // Client implements wizard.IAM and wizard.SecretsManager.
@@ -78,7 +82,11 @@ func New(ctx context.Context, c Config) (*Client, error) {
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = 5
 	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 60 * time.Second
+	}
 	opts := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(c.RequestTimeout)),
 		config.WithRetryer(func() aws.Retryer {
 			// IAM answers ConcurrentModification when writes race; it is safe to retry.
 			return retry.AddWithErrorCodes(retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = c.MaxAttempts }), "ConcurrentModification")
@@ -225,7 +233,7 @@ func (c *Client) EnsureUser(ctx context.Context, name string, adopt bool) (wizar
 	if !isCode(err, "NoSuchEntity") {
 		return wizard.Entity{}, fmt.Errorf("look up IAM user %s: %w", name, c.friendly(err))
 	}
-	made, err := c.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: &name, Tags: ownerTags()})
+	made, err := c.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: &name, Tags: ownerTags()}, noRetry)
 	if err != nil {
 		return wizard.Entity{}, fmt.Errorf("create IAM user %s: %w", name, c.friendly(err))
 	}
@@ -246,7 +254,12 @@ func (c *Client) EnsureGroup(ctx context.Context, name string, adopt bool) (wiza
 	if !isCode(err, "NoSuchEntity") {
 		return wizard.Entity{}, fmt.Errorf("look up IAM group %s: %w", name, c.friendly(err))
 	}
-	made, err := c.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: &name})
+	// IAM groups cannot carry an ownership tag, so the wizard records its intent first: a
+	// crash right after this create still leaves the group known as VaultLink's.
+	if err := wizard.RecordIntent(ctx, "group", name); err != nil {
+		return wizard.Entity{}, err
+	}
+	made, err := c.iam.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: &name}, noRetry)
 	if err != nil {
 		return wizard.Entity{}, fmt.Errorf("create IAM group %s: %w", name, c.friendly(err))
 	}
@@ -295,7 +308,7 @@ func (c *Client) AccessKeys(ctx context.Context, user string) ([]wizard.KeyMeta,
 
 // CreateAccessKey makes a key; its secret is returned wrapped and must go to the keyring.
 func (c *Client) CreateAccessKey(ctx context.Context, user string) (wizard.AccessKey, error) {
-	out, err := c.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: &user})
+	out, err := c.iam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: &user}, noRetry)
 	if err != nil {
 		if isCode(err, "LimitExceeded") {
 			return wizard.AccessKey{}, fmt.Errorf("user %s already has 2 access keys, the most AWS allows: delete an unused one first", user)
@@ -303,6 +316,24 @@ func (c *Client) CreateAccessKey(ctx context.Context, user string) (wizard.Acces
 		return wizard.AccessKey{}, fmt.Errorf("create an access key for %s: %w", user, c.friendly(err))
 	}
 	return wizard.AccessKey{ID: aws.ToString(out.AccessKey.AccessKeyId), Secret: wizard.NewSecret(aws.ToString(out.AccessKey.SecretAccessKey))}, nil
+}
+
+// noRetry turns the SDK's automatic retries off for a call that creates something. When the
+// answer is lost (a reset connection, a 5xx after the work was done, a truncated body), a
+// retry would create a second key or trip over the first; instead the step fails, and the
+// rerun finds what was made (its intent record, its tag) and adopts it.
+func noRetry(o *iam.Options) { o.RetryMaxAttempts = 1 }
+
+// DeleteAccessKey deletes the key and the user tag that describes it; either being gone
+// already counts as done, so a retry after an interruption finishes the job.
+func (c *Client) DeleteAccessKey(ctx context.Context, user, keyID string) error {
+	if _, err := c.iam.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: &user, AccessKeyId: &keyID}); err != nil && !isGone(err) {
+		return fmt.Errorf("delete access key %s of %s: %w", wizard.MaskKeyID(keyID), user, c.friendly(err))
+	}
+	if _, err := c.iam.UntagUser(ctx, &iam.UntagUserInput{UserName: &user, TagKeys: []string{keyID}}); err != nil && !isGone(err) {
+		return fmt.Errorf("remove the description tag of access key %s: %w", wizard.MaskKeyID(keyID), c.friendly(err))
+	}
+	return nil
 }
 
 // TagUser sets one tag on the user (the console's access key description is such a tag).
@@ -412,7 +443,7 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 			}
 		}
 	}
-	if _, err := c.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: &arn, PolicyDocument: &document, SetAsDefault: true}); err != nil {
+	if _, err := c.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: &arn, PolicyDocument: &document, SetAsDefault: true}, noRetry); err != nil {
 		return wizard.Entity{}, fmt.Errorf("update policy %s: %w", arn, c.friendly(err))
 	}
 	return wizard.Entity{Name: name, ARN: arn}, nil

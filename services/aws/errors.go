@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
+
+	"github.com/vaultlink/vaultlink/wizard"
 )
 
 // errorCode returns the AWS error code, or "". moto answers Secrets Manager denials with an
@@ -71,6 +74,8 @@ func (c *Client) friendly(err error) error {
 	if errors.As(err, &apiErr) {
 		msg = apiErr.ErrorMessage()
 	}
+	// AWS error text can quote what it was sent; nothing secret-looking is passed on.
+	msg = wizard.Redact(msg)
 	profile := ""
 	if c.conf.Profile != "" {
 		profile = " --profile " + c.conf.Profile
@@ -97,18 +102,28 @@ func (c *Client) friendly(err error) error {
 	case code == "LimitExceeded":
 		advice = "an AWS quota was reached (" + action(err) + "): " + msg
 	}
-	if advice == "" {
+	var respErr *awshttp.ResponseError
+	var netErr net.Error
+	switch {
+	case advice != "":
+	case errors.Is(err, context.Canceled):
+		advice = "stopped: " + action(err) + " was cancelled before AWS answered. Run the step again when you are ready; it finds anything the call had already made"
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) || strings.Contains(err.Error(), "Client.Timeout exceeded"):
+		advice = "AWS did not answer " + action(err) + " in time (the endpoint" + c.endpointNote() + " may be unreachable or overloaded): check the network and any proxy (HTTPS_PROXY), then run the step again; it finds anything the call had already made"
+	case errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500:
+		advice = fmt.Sprintf("AWS answered %s with HTTP %d, a server error without an AWS error message (an outage, or a proxy in between): wait a moment and run the step again; it finds anything the call had already made", action(err), respErr.HTTPStatusCode())
+	default:
 		var dnsErr *net.DNSError
 		var opErr *net.OpError
 		if errors.As(err, &dnsErr) || errors.As(err, &opErr) {
-			advice = "cannot reach AWS for " + action(err) + " (" + networkReason(err) + "): check the network connection, any proxy (HTTPS_PROXY) and the endpoint" + c.endpointNote()
+			advice = "cannot reach AWS for " + action(err) + " (" + networkReason(err) + "): check the network connection, any proxy (HTTPS_PROXY) and the endpoint" + c.endpointNote() + ", then run the step again; it finds anything the interrupted call had already made"
 		}
 	}
 	if advice == "" {
 		if code != "" {
 			return &PlainError{Advice: msg + " (" + code + ")", Err: err}
 		}
-		return err
+		return wizard.RedactError(err)
 	}
 	return &PlainError{Advice: advice, Err: err}
 }

@@ -95,7 +95,7 @@ func (s *System) Store(ref string, v wizard.Secret) error {
 func (s *System) Load(ref string) (wizard.Secret, error) {
 	v, err := gokeyring.Get(s.service, ref)
 	if errors.Is(err, gokeyring.ErrNotFound) {
-		return wizard.Secret{}, fmt.Errorf("no entry %q in %s", ref, s.Name())
+		return wizard.Secret{}, fmt.Errorf("%w: %q in %s", wizard.ErrNotInKeyring, ref, s.Name())
 	}
 	if err != nil {
 		return wizard.Secret{}, diagnose(err)
@@ -137,7 +137,7 @@ func (m *Memory) Load(ref string) (wizard.Secret, error) {
 	defer m.mu.Unlock()
 	v, ok := m.m[ref]
 	if !ok {
-		return wizard.Secret{}, fmt.Errorf("no entry %q in memory (it is lost when VaultLink closes)", ref)
+		return wizard.Secret{}, fmt.Errorf("%w: %q in memory (it is lost when VaultLink closes)", wizard.ErrNotInKeyring, ref)
 	}
 	return v, nil
 }

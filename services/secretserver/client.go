@@ -14,10 +14,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	delinea "github.com/DelineaXPM/delinea-common/api"
 	"github.com/DelineaXPM/tss-sdk-go/v3/server"
@@ -85,7 +87,7 @@ func New(c wizard.SSConnection, log *audit.Log) (*Client, error) {
 	dc := delinea.Config{
 		URL: base, Target: delinea.TargetSecretServer,
 		Username: c.Username, Password: c.Password.Reveal(), Domain: c.Domain, Token: c.Token.Reveal(),
-		CACert: c.CACert,
+		CACert: c.CACert, Timeout: c.Timeout,
 	}
 	if c.OTP != "" {
 		// Secret Server takes the code in an OTP header on the token request. The engine sends
@@ -112,11 +114,22 @@ func New(c wizard.SSConnection, log *audit.Log) (*Client, error) {
 
 // withVendor runs fn with the vendor SDK client.
 func (c *Client) withVendor(ctx context.Context, fn func(*server.Server) error) error {
+	timeout := c.conn.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	// The vendor SDK has no time limit of its own; the context gives it one.
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	sdk, err := c.vendor(ctx)
 	if err != nil {
 		return err
 	}
-	return fn(sdk)
+	err = fn(sdk)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: Secret Server did not answer within %s", delinea.ErrTimeout, timeout)
+	}
+	return err
 }
 
 // vendor returns the SDK client, built on the engine's token when a one-time code was used.
@@ -183,15 +196,23 @@ type HTTPError struct {
 	Method  string
 }
 
+// expiredMessage is Secret Server's documented answer to a token that has expired.
+const expiredMessage = "Authentication failed or expired token."
+
 func (e *HTTPError) Error() string {
-	switch e.Status {
-	case 401, 403:
+	switch {
+	case (e.Status == 401 || e.Status == 403) && strings.HasPrefix(e.Message, expiredMessage):
+		// The engine renews a password sign-in and retries reads itself; a write is never
+		// replayed.
+		return fmt.Sprintf("your Secret Server session expired while this step ran (%s): run the step again, and VaultLink signs in anew (with a one-time code or an API token, enter a new one first)", e.Message)
+	case e.Status == 401 || e.Status == 403:
 		// Secret Server documents 403 (AuthenticationFailedResponse) for a bad or expired
-		// token. The engine renews a password sign-in and retries reads itself; a write is
-		// never replayed, and an API token or one-time code cannot be renewed.
+		// token; an API token or one-time code cannot be renewed.
 		return fmt.Sprintf("secret server did not accept the sign-in (%d: %s): your session expired or the API token is not valid: sign in again and run the step again (with an API token or a one-time code, enter a new one first)", e.Status, e.Message)
-	case 500:
-		return fmt.Sprintf("secret server failed while handling the request (500: %s): its logs have the details", e.Message)
+	case e.Status == 429:
+		return fmt.Sprintf("secret server answered 429, too many requests (%s): wait a minute, then run the step again", e.Message)
+	case e.Status >= 500:
+		return fmt.Sprintf("secret server answered %d, a server error (%s): wait a moment and run the step again; it finds anything the call had already made (if it keeps failing, its logs have the details)", e.Status, e.Message)
 	}
 	return fmt.Sprintf("secret server answered %d: %s", e.Status, e.Message)
 }
@@ -214,13 +235,33 @@ type errorBody struct {
 // stack trace are never passed on: they can hold internals (and values) that do not belong on
 // a screen or in a log; the message and the exception type are enough to find it in the
 // server's own log.
+var htmlTitle = regexp.MustCompile(`(?is)<title>\s*(.*?)\s*</title>`)
+
+// htmlSummary reduces an HTML error page (from a proxy or the server's front end) to its
+// title, so the admin reads "an HTML page titled …" rather than markup.
+func htmlSummary(body string) (string, bool) {
+	trimmed := strings.ToLower(strings.TrimSpace(body))
+	if !strings.HasPrefix(trimmed, "<!doctype html") && !strings.HasPrefix(trimmed, "<html") {
+		return "", false
+	}
+	if m := htmlTitle.FindStringSubmatch(body); m != nil {
+		return "an HTML error page titled \"" + m[1] + "\" (from the server's web front end or a proxy)", true
+	}
+	return "an HTML error page (from the server's web front end or a proxy)", true
+}
+
 func serverMessage(resp *delinea.BufferedResponse) string {
 	var m errorBody
 	if json.Unmarshal(resp.Body, &m) != nil || (m.Message == "" && m.Error == "" && m.ErrorCode == "" && len(m.ModelState) == 0) {
+		// Not one of the documented bodies: an HTML page from a proxy or the web front end is
+		// named by its title; anything else is shown only in part, and never for a 500.
+		if sum, ok := htmlSummary(string(resp.Body)); ok {
+			return sum
+		}
 		if resp.StatusCode >= 500 {
 			return "no readable message"
 		}
-		return resp.DiagnosticSnippet()
+		return wizard.Redact(resp.DiagnosticSnippet())
 	}
 	msg := m.Message
 	if msg == "" {
@@ -230,7 +271,7 @@ func serverMessage(resp *delinea.BufferedResponse) string {
 		if m.ExceptionType != "" {
 			msg += " (" + m.ExceptionType + ")"
 		}
-		return msg
+		return wizard.Redact(msg)
 	}
 	if m.MessageDetail != "" && m.MessageDetail != msg {
 		msg += ": " + m.MessageDetail
@@ -241,7 +282,7 @@ func serverMessage(resp *delinea.BufferedResponse) string {
 	if m.ErrorCode != "" {
 		msg += " (" + m.ErrorCode + ")"
 	}
-	return msg
+	return wizard.Redact(msg)
 }
 
 // modelStateText lists validation errors per field ("args.name: The Name field is required").
@@ -289,13 +330,28 @@ func explain(err error) error {
 		return fmt.Errorf("secret server asks for a one-time code (two-factor sign-in): enter the current code and sign in again (it was tried once): %w", err)
 	case errors.Is(err, delinea.ErrAccessDenied):
 		return fmt.Errorf("secret server refused the sign-in: check the user name, password and domain (it was tried once, so the account is not locked out): %w", err)
-	case errors.Is(err, delinea.ErrTransport), errors.Is(err, delinea.ErrTimeout):
-		return fmt.Errorf("cannot reach Secret Server: check the URL, the network and any proxy (HTTPS_PROXY): %w", err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("stopped before Secret Server answered: run the step again when you are ready; it finds anything the call had already made: %w", err)
+	case errors.Is(err, delinea.ErrTimeout):
+		return fmt.Errorf("secret server did not answer in time: check the URL, the network and any proxy (HTTPS_PROXY), then run the step again; it finds anything the call had already made: %w", err)
+	case errors.Is(err, delinea.ErrTransport):
+		return fmt.Errorf("cannot reach Secret Server (the connection broke): check the URL, the network and any proxy (HTTPS_PROXY), then run the step again; it finds anything the call had already made: %w", err)
 	case errors.Is(err, delinea.ErrConfig):
 		return fmt.Errorf("secret server settings: %w", err)
+	case vendorStatus.MatchString(msg):
+		// The vendor SDK reports a failed answer as "503 Service Unavailable: …".
+		code := msg[:3]
+		if code == "429" {
+			return fmt.Errorf("secret server is limiting requests (HTTP 429): wait a minute, then run the step again: %w", err)
+		}
+		if code[0] == '5' {
+			return fmt.Errorf("secret server had a server error (HTTP %s): wait a moment and run the step again; it finds anything the call had already made: %w", code, err)
+		}
 	}
 	return err
 }
+
+var vendorStatus = regexp.MustCompile(`^[45][0-9][0-9] `)
 
 // ---- connection ----
 

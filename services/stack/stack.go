@@ -44,6 +44,10 @@ type Options struct {
 	// say).
 	PracticeSS sssim.Options
 	KeyWait    time.Duration
+	// KeyringTimeout bounds each keyring call (0: keyring.DefaultTimeout).
+	KeyringTimeout time.Duration
+	// RequestTimeout bounds each AWS and Secret Server request (0: the clients' defaults).
+	RequestTimeout time.Duration
 }
 
 // Stack is the wired services plus what the UI should tell the admin about them.
@@ -124,6 +128,8 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 			kr = sys
 		}
 	}
+	// Every keyring call gets a time limit, and writes are recorded in the audit log.
+	kr = keyring.Guard(kr, o.Audit, o.KeyringTimeout)
 	awsConf := vaws.Config{Profile: o.AWSProfile, Region: o.Region, Audit: o.Audit, KeyWait: o.KeyWait}
 	ssConf := o.SecretServer
 	if err := ssConf.LoadCACert(); err != nil {
@@ -152,6 +158,7 @@ func Build(ctx context.Context, o Options) (*Stack, error) {
 		awsConf = vaws.Config{Region: sandbox.Region, Endpoint: ep.AWS, StaticKeyID: awssim.PracticeAdminKeyID, StaticSecret: wizard.NewSecret(awssim.PracticeAdminSecret), Audit: o.Audit, KeyWait: o.KeyWait}
 		ssConf = wizard.SSConnection{URL: ep.SecretServer, Username: sssim.PracticeUser, Password: wizard.NewSecret(sssim.PracticePassword)}
 	}
+	awsConf.RequestTimeout, ssConf.Timeout = o.RequestTimeout, o.RequestTimeout
 	a, err := vaws.New(ctx, awsConf)
 	if err != nil {
 		st.Close()
