@@ -16,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-
 	"github.com/vaultlink/vaultlink/services/aws/awstest"
 	"github.com/vaultlink/vaultlink/services/sandbox"
 	"github.com/vaultlink/vaultlink/wizard"
@@ -277,24 +274,10 @@ func TestAWSCLIAndBoto3(t *testing.T) {
 	t.Run("moto", func(t *testing.T) {
 		m := awstest.Start(t)
 		m.Reset(t)
-		// moto has no root: under enforcement the operator must be an IAM user, made while
-		// moto still lets anyone in.
-		ctx := context.Background()
-		im := iam.NewFromConfig(motoConfig(m.URL, "AKIABOOTSTRAP0000000", "bootstrap"))
-		if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("operator")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := im.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("operator"), PolicyName: aws.String("admin"),
-			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}); err != nil {
-			t.Fatal(err)
-		}
-		k, err := im.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("operator")})
-		if err != nil {
-			t.Fatal(err)
-		}
+		opID, opSecret := motoOperator(t, m.URL)
 		m.Enforce(t)
 		a := newAWSCLI(t, cli, python, m.URL)
-		a.profile("operator", aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey))
+		a.profile("operator", opID, opSecret)
 		moduleScript(t, a, awsServer{name: "moto", isMoto: true, account: "123456789012"})
 	})
 }

@@ -77,20 +77,8 @@ func newLiveWorld(t *testing.T, m *awstest.Moto, user, planExtra string) *liveWo
 	t.Helper()
 	ctx := context.Background()
 	m.Reset(t)
-	boot := motoConfig(m.URL, "AKIABOOTSTRAP0000000", "bootstrap")
-	im := iam.NewFromConfig(boot)
-	if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("operator")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := im.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("operator"), PolicyName: aws.String("admin"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	k, err := im.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("operator")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &liveWorld{moto: m, opID: aws.ToString(k.AccessKey.AccessKeyId), opSecret: aws.ToString(k.AccessKey.SecretAccessKey), dir: t.TempDir(), user: user}
+	opID, opSecret := motoOperator(t, m.URL)
+	w := &liveWorld{moto: m, opID: opID, opSecret: opSecret, dir: t.TempDir(), user: user}
 	if _, err := secretsmanager.NewFromConfig(w.op()).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("team/existing"), SecretString: aws.String("x")}); err != nil {
 		t.Fatal(err)
 	}

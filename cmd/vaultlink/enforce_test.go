@@ -38,6 +38,27 @@ func motoConfig(url, id, secret string) aws.Config {
 	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(url)}
 }
 
+// motoOperator makes the operator, an IAM user with an administrator policy, while moto still
+// lets anyone in (moto has no root: under enforcement the operator must be an IAM user), and
+// returns its access key.
+func motoOperator(t *testing.T, url string) (id, secret string) {
+	t.Helper()
+	ctx := context.Background()
+	im := iam.NewFromConfig(motoConfig(url, "AKIABOOTSTRAP0000000", "bootstrap"))
+	if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("operator")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("operator"), PolicyName: aws.String("admin"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := im.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("operator")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey)
+}
+
 // TestLiveApplyAgainstMotoIsLeastPrivilege runs `vaultlink apply --live` with moto's IAM
 // enforcement on (the operator is an IAM user with an administrator policy, as moto requires)
 // and a Secret Server whose syncs call moto, then proves what the created key may do.
@@ -48,21 +69,7 @@ func TestLiveApplyAgainstMotoIsLeastPrivilege(t *testing.T) {
 		t.Run(variant, func(t *testing.T) {
 			ctx := context.Background()
 			m.Reset(t)
-			// The operator, made while moto still lets anyone in.
-			boot := motoConfig(m.URL, "AKIABOOTSTRAP0000000", "bootstrap")
-			im := iam.NewFromConfig(boot)
-			if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("operator")}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := im.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("operator"), PolicyName: aws.String("admin"),
-				PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}); err != nil {
-				t.Fatal(err)
-			}
-			k, err := im.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("operator")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			opID, opSecret := aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey)
+			opID, opSecret := motoOperator(t, m.URL)
 			op := motoConfig(m.URL, opID, opSecret)
 			if _, err := secretsmanager.NewFromConfig(op).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("team/existing"), SecretString: aws.String("x")}); err != nil {
 				t.Fatal(err)

@@ -196,18 +196,13 @@ type HTTPError struct {
 	Method  string
 }
 
-// expiredMessage is Secret Server's documented answer to a token that has expired.
-const expiredMessage = "Authentication failed or expired token."
-
 func (e *HTTPError) Error() string {
 	switch {
-	case (e.Status == 401 || e.Status == 403) && strings.HasPrefix(e.Message, expiredMessage):
-		// The engine renews a password sign-in and retries reads itself; a write is never
-		// replayed.
-		return fmt.Sprintf("your Secret Server session expired while this step ran (%s): run the step again, and VaultLink signs in anew (with a one-time code or an API token, enter a new one first)", e.Message)
 	case e.Status == 401 || e.Status == 403:
-		// Secret Server documents 403 (AuthenticationFailedResponse) for a bad or expired
-		// token; an API token or one-time code cannot be renewed.
+		// Secret Server documents 403 (AuthenticationFailedResponse, "Authentication failed
+		// or expired token.") for a bad or an expired token alike. The engine renews a
+		// password sign-in and retries reads itself; a write is never replayed, and an API
+		// token or one-time code cannot be renewed.
 		return fmt.Sprintf("secret server did not accept the sign-in (%d: %s): your session expired or the API token is not valid: sign in again and run the step again (with an API token or a one-time code, enter a new one first)", e.Status, e.Message)
 	case e.Status == 429:
 		return fmt.Sprintf("secret server answered 429, too many requests (%s): wait a minute, then run the step again", e.Message)

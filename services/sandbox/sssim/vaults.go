@@ -40,7 +40,11 @@ func (s *Server) awsFor(credentialSecretID int, region string) (aws.Config, erro
 	if keyID == "" || secretKey == "" {
 		return aws.Config{}, fmt.Errorf("credential secret %q is not an Amazon IAM Key secret with an access key and a secret key", sec.Name)
 	}
-	cfg := aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider(keyID, secretKey, ""), RetryMaxAttempts: 1}
+	// One attempt, so a denial is reported at once as Secret Server would; and no kept-alive
+	// connections, because a pooled one the AWS side has closed meanwhile (moto closes idle
+	// ones) would fail that single attempt with "use of closed network connection".
+	cfg := aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider(keyID, secretKey, ""), RetryMaxAttempts: 1,
+		HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
 	if s.opts.AWSEndpoint != "" {
 		cfg.BaseEndpoint = aws.String(s.opts.AWSEndpoint)
 	}
