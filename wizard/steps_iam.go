@@ -299,7 +299,7 @@ func previewAttachGroupPolicy(r *run) []string {
 	if r.set("group_policy") == "custom" {
 		return []string{"custom chosen: the broad SecretsManagerReadWrite policy is not attached", "iam:ListAttachedGroupPolicies: confirm the group's policies"}
 	}
-	return []string{"iam:AttachGroupPolicy arn:aws:iam::aws:policy/SecretsManagerReadWrite", "iam:ListAttachedGroupPolicies: confirm it is attached"}
+	return []string{"iam:ListAttachedGroupPolicies: is arn:aws:iam::aws:policy/SecretsManagerReadWrite attached already?", "if not: iam:AttachGroupPolicy, then iam:ListAttachedGroupPolicies to confirm it"}
 }
 
 func runAttachGroupPolicy(ctx context.Context, r *run) (StepRecord, error) {

@@ -16,7 +16,7 @@ import (
 
 func previewTemplate(r *run) []string {
 	return []string{
-		"GET /api/v1/healthcheck and the signed-in user: confirm the Secret Server connection",
+		"GET /api/v1/healthcheck, the signed-in user, the version and swagger.json: confirm the Secret Server connection (once per connection)",
 		fmt.Sprintf("GET /api/v1/secret-templates?filter.searchText=%s, then pick the exact name", r.set("template_name")),
 		"GET /api/v1/secret-templates/{id}: read the field ids and slugs of user name, access key and secret key",
 		"resolve the folder " + orDefault(r.set("folder"), "(default folder)"),
@@ -232,7 +232,7 @@ func previewVaultLink(r *run) []string {
 	if r.set("input_type") == "manual" {
 		lines = append(lines, fmt.Sprintf("Manual Entry: vault %q, display name %q, region %s", r.set("vault_name"), r.set("display_name"), r.set("region")))
 	} else {
-		lines = append(lines, "Automatic List: choose the listed vault in "+r.set("region"))
+		lines = append(lines, "Automatic List: choose the listed vault in "+r.set("region")+" (from the connection check just made, else asked again)")
 	}
 	return append(lines, "create the external vault link (type AWS Secrets Manager, Enabled="+r.set("enabled")+"), then read it back")
 }
