@@ -3,6 +3,7 @@ package wizard
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // The Secret Server's external-vault operations are discovered, not documented, so what was
@@ -25,7 +26,7 @@ func (s *Session) Capabilities() (Capabilities, bool) {
 func (s *Session) noteConnected(ss SecretServer, info ServerInfo) error {
 	caps := info.Capabilities
 	s.mu.Lock()
-	s.mapClient = ss
+	s.mapClient, s.ssInfo = ss, info
 	s.mu.Unlock()
 	return s.commit(func(st *State) {
 		p := &st.Progress
@@ -34,6 +35,50 @@ func (s *Session) noteConnected(ss SecretServer, info ServerInfo) error {
 			p.APIMap = string(info.APIMap)
 		}
 	})
+}
+
+// connected returns what signing in to ss found, when this session has signed in with it
+// already (a check on the Connections page, or an earlier step).
+func (s *Session) connected(ss SecretServer) (ServerInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ssInfo, s.mapClient == ss && ss != nil && s.ssInfo.User != ""
+}
+
+// keptLinkSettings is a link-settings answer and what it was asked for.
+type keptLinkSettings struct {
+	ss       SecretServer
+	secretID int
+	region   string
+	answer   LinkSettings
+	at       time.Time
+}
+
+// linkSettingsFresh is how long a connection check's answer stands in for asking again: long
+// enough for the next step, short enough that a link made much later asks anew.
+const linkSettingsFresh = 2 * time.Minute
+
+// linkSettings asks Secret Server which vaults the credential reaches, unless the step just
+// before (module 3's connection check) asked the same question of the same server: that
+// answer is used, once.
+func (r *run) linkSettings(ctx context.Context, secretID int, region string) (LinkSettings, error) {
+	ss := r.svc.SecretServer
+	r.s.mu.Lock()
+	kept := r.s.linkSettings
+	r.s.linkSettings = nil
+	r.s.mu.Unlock()
+	if kept != nil && kept.ss == ss && kept.secretID == secretID && kept.region == region && r.s.now().Sub(kept.at) < linkSettingsFresh {
+		return kept.answer, nil
+	}
+	return ss.LinkSettings(ctx, secretID, region)
+}
+
+// keepLinkSettings keeps a connected answer for the next step.
+func (r *run) keepLinkSettings(secretID int, region string, ls LinkSettings) {
+	at := r.s.now()
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	r.s.linkSettings = &keptLinkSettings{ss: r.svc.SecretServer, secretID: secretID, region: region, answer: ls, at: at}
 }
 
 // serverCapabilities makes sure the Secret Server client works on the kept map (or a fresh

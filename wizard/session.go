@@ -74,6 +74,14 @@ type Session struct {
 	shuffle   *rand.Rand
 	// mapClient is the Secret Server client that has been given the kept API map (apimap.go).
 	mapClient SecretServer
+	// What this session learned once per connection, so steps do not ask again (the call
+	// budget, docs/api-budget.md): the AWS identity (for the IAM client it came from) and
+	// what signing in to Secret Server found (for mapClient).
+	identityOf IAM
+	identity   Identity
+	ssInfo     ServerInfo
+	// linkSettings is module 3's connection check, kept for the link step that follows it.
+	linkSettings *keptLinkSettings
 }
 
 // DefaultSaveDelay is how long after the last edit of a setting the progress file is saved,
@@ -761,12 +769,37 @@ func (s *Session) services() Services {
 // CheckIdentity asks AWS who the configured credentials are (sts:GetCallerIdentity, which
 // changes nothing), so the admin sees it before any step makes a change.
 func (s *Session) CheckIdentity(ctx context.Context) (Identity, error) {
-	id, err := s.services().IAM.CallerIdentity(ctx)
+	iam := s.services().IAM
+	id, err := iam.CallerIdentity(ctx)
 	if err != nil {
 		s.emit(StepRef{Module: "aws"}, "error", err.Error())
 		return Identity{}, err
 	}
+	s.rememberIdentity(iam, id)
 	s.emit(StepRef{Module: "aws"}, "info", "Signed in to AWS as "+id.ARN)
+	return id, nil
+}
+
+func (s *Session) rememberIdentity(iam IAM, id Identity) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.identityOf, s.identity = iam, id
+}
+
+// callerIdentity is who iam signs in as: asked once per connection (the credentials of a
+// connection do not change, so neither does the answer); CheckIdentity always asks.
+func (s *Session) callerIdentity(ctx context.Context, iam IAM) (Identity, error) {
+	s.mu.Lock()
+	id, known := s.identity, s.identityOf == iam && iam != nil
+	s.mu.Unlock()
+	if known {
+		return id, nil
+	}
+	id, err := iam.CallerIdentity(ctx)
+	if err != nil {
+		return Identity{}, err
+	}
+	s.rememberIdentity(iam, id)
 	return id, nil
 }
 

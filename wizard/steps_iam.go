@@ -14,16 +14,15 @@ import (
 
 func previewCreateUser(r *run) []string {
 	return []string{
-		"sts:GetCallerIdentity: show which AWS identity makes the changes",
-		fmt.Sprintf("iam:GetUser %q, and iam:CreateUser if it does not exist (tagged as created by VaultLink)", r.set("user_name")),
-		"iam:GetUser again to read the user back",
+		"sts:GetCallerIdentity: show which AWS identity makes the changes (once per connection)",
+		fmt.Sprintf("iam:GetUser %q, and iam:CreateUser if it does not exist (tagged as created by VaultLink; AWS answers with the user it made)", r.set("user_name")),
 	}
 }
 
 func runCreateUser(ctx context.Context, r *run) (StepRecord, error) {
 	iam := r.svc.IAM
 	r.progress("Checking who you are signed in as")
-	id, err := iam.CallerIdentity(ctx)
+	id, err := r.s.callerIdentity(ctx, iam)
 	if err != nil {
 		return StepRecord{}, err
 	}
@@ -55,6 +54,13 @@ func runCreateUser(ctx context.Context, r *run) (StepRecord, error) {
 func previewGroup(withUser bool) func(r *run) []string {
 	return func(r *run) []string {
 		lines := []string{fmt.Sprintf("iam:GetGroup %q, and iam:CreateGroup if it does not exist", r.set("group_name"))}
+		if !withUser {
+			// Module 4 confirms the group here; its policies are the next step's.
+			if r.got().UserName != "" {
+				lines = append(lines, fmt.Sprintf("confirm %q is a member (iam:AddUserToGroup and iam:GetGroup only if not)", r.set("user_name")))
+			}
+			return lines
+		}
 		switch r.set("group_policy") {
 		case "managed":
 			lines = append(lines, "iam:AttachGroupPolicy SecretsManagerReadWrite (AWS managed) to the group")
@@ -71,7 +77,15 @@ func previewGroup(withUser bool) func(r *run) []string {
 // ensureGroupSettings makes the group match module 4's settings. Module 1 calls it when the
 // user needs a group before module 4 runs, and module 4 calls it again to confirm.
 func ensureGroupSettings(ctx context.Context, r *run) (Entity, []Fact, error) {
-	iam := r.svc.IAM
+	group, facts, err := ensureGroup(ctx, r)
+	if err != nil {
+		return Entity{}, nil, err
+	}
+	return ensurePolicies(ctx, r, group, facts)
+}
+
+// ensureGroup makes sure the group exists (adopting it only with consent) and journals it.
+func ensureGroup(ctx context.Context, r *run) (Entity, []Fact, error) {
 	name := r.set("group_name")
 	r.progress("Making sure IAM group " + name + " exists")
 	group, created, err := ensureGroupCrashSafe(ctx, r, name)
@@ -84,7 +98,12 @@ func ensureGroupSettings(ctx context.Context, r *run) (Entity, []Fact, error) {
 	if err != nil {
 		return Entity{}, nil, err
 	}
-	facts := []Fact{{"Group", group.Name}, {"Group ARN", group.ARN}}
+	return group, []Fact{{"Group", group.Name}, {"Group ARN", group.ARN}}, nil
+}
+
+// ensurePolicies attaches the policy module 4's settings choose (creating the custom one).
+func ensurePolicies(ctx context.Context, r *run, group Entity, facts []Fact) (Entity, []Fact, error) {
+	iam := r.svc.IAM
 	var want string
 	switch r.set("group_policy") {
 	case "managed":
@@ -99,7 +118,7 @@ func ensureGroupSettings(ctx context.Context, r *run) (Entity, []Fact, error) {
 		}
 		want = pol.ARN
 	}
-	attached, err := ensureAttached(ctx, r, group.Name, want)
+	attached, err := ensureAttached(ctx, r, group.Name, want, group.Created)
 	if err != nil {
 		return Entity{}, nil, err
 	}
@@ -108,18 +127,22 @@ func ensureGroupSettings(ctx context.Context, r *run) (Entity, []Fact, error) {
 }
 
 // ensureAttached attaches the policy to the group unless it is attached already (so a rerun
-// changes nothing), and verifies by listing the group's policies again after a change.
-func ensureAttached(ctx context.Context, r *run, group, arn string) ([]string, error) {
+// changes nothing), and verifies by listing the group's policies again after a change. A group
+// made just now (fresh) has no policies, so it is not asked first.
+func ensureAttached(ctx context.Context, r *run, group, arn string, fresh bool) ([]string, error) {
 	iam := r.svc.IAM
-	attached, err := iam.AttachedGroupPolicies(ctx, group)
-	if err != nil || slices.Contains(attached, arn) {
-		return attached, err
+	if !fresh {
+		attached, err := iam.AttachedGroupPolicies(ctx, group)
+		if err != nil || slices.Contains(attached, arn) {
+			return attached, err
+		}
 	}
 	r.progress("Attaching " + arn)
 	if err := iam.AttachGroupPolicy(ctx, group, arn); err != nil {
 		return nil, err
 	}
-	if attached, err = iam.AttachedGroupPolicies(ctx, group); err != nil {
+	attached, err := iam.AttachedGroupPolicies(ctx, group)
+	if err != nil {
 		return nil, err
 	}
 	if !slices.Contains(attached, arn) {
@@ -137,23 +160,28 @@ func runAddUserToGroup(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	if err := addAndVerifyMember(ctx, r, user, group.Name); err != nil {
+	if err := addAndVerifyMember(ctx, r, user, group.Name, group.Created); err != nil {
 		return StepRecord{}, err
 	}
 	return StepRecord{Summary: fmt.Sprintf("%s is a member of %s", user, group.Name), Facts: facts}, nil
 }
 
-func addAndVerifyMember(ctx context.Context, r *run, user, group string) error {
+// addAndVerifyMember adds the user unless it is a member already, and verifies by listing the
+// members after a change. A group made just now (fresh) has no members, so it is not asked first.
+func addAndVerifyMember(ctx context.Context, r *run, user, group string, fresh bool) error {
 	iam := r.svc.IAM
-	members, err := iam.GroupMembers(ctx, group)
-	if err != nil || slices.Contains(members, user) {
-		return err
+	if !fresh {
+		members, err := iam.GroupMembers(ctx, group)
+		if err != nil || slices.Contains(members, user) {
+			return err
+		}
 	}
 	r.progress("Adding " + user + " to " + group)
 	if err := iam.AddUserToGroup(ctx, user, group); err != nil {
 		return err
 	}
-	if members, err = iam.GroupMembers(ctx, group); err != nil {
+	members, err := iam.GroupMembers(ctx, group)
+	if err != nil {
 		return err
 	}
 	if !slices.Contains(members, user) {
@@ -206,9 +234,11 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 		}
 	}
 	desc := r.set("description_tag")
-	tags, err := iam.UserTags(ctx, user)
-	if err != nil {
-		return StepRecord{}, err
+	tags := map[string]string{} // a key made just now has no description tag yet
+	if adopted {
+		if tags, err = iam.UserTags(ctx, user); err != nil {
+			return StepRecord{}, err
+		}
 	}
 	if tags[key.ID] != desc {
 		if err := iam.TagUser(ctx, user, key.ID, desc); err != nil {
@@ -250,13 +280,15 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 
 // ---- Module 4 ----
 
+// runEnsureGroup confirms the group and the user's membership. Its policies are the next
+// step's (attach-policy), so they are not ensured here as well.
 func runEnsureGroup(ctx context.Context, r *run) (StepRecord, error) {
-	group, facts, err := ensureGroupSettings(ctx, r)
+	group, facts, err := ensureGroup(ctx, r)
 	if err != nil {
 		return StepRecord{}, err
 	}
 	if user := r.got().UserName; user != "" {
-		if err := addAndVerifyMember(ctx, r, user, group.Name); err != nil {
+		if err := addAndVerifyMember(ctx, r, user, group.Name, group.Created); err != nil {
 			return StepRecord{}, err
 		}
 		facts = append(facts, Fact{"Members include", user})
@@ -268,19 +300,42 @@ func previewAttachGroupPolicy(r *run) []string {
 	if r.set("group_policy") == "custom" {
 		return []string{"custom chosen: the broad SecretsManagerReadWrite policy is not attached", "iam:ListAttachedGroupPolicies: confirm the group's policies"}
 	}
-	return []string{"iam:AttachGroupPolicy arn:aws:iam::aws:policy/SecretsManagerReadWrite", "iam:ListAttachedGroupPolicies: confirm it is attached"}
+	return []string{"iam:ListAttachedGroupPolicies: is arn:aws:iam::aws:policy/SecretsManagerReadWrite attached already?", "if not: iam:AttachGroupPolicy, then iam:ListAttachedGroupPolicies to confirm it"}
 }
 
 func runAttachGroupPolicy(ctx context.Context, r *run) (StepRecord, error) {
-	_, facts, err := ensureGroupSettings(ctx, r)
-	if err != nil {
-		return StepRecord{}, err
-	}
 	summary := "SecretsManagerReadWrite attached to the group"
 	if r.set("group_policy") == "custom" {
 		summary = "Least-privilege custom policy attached to the group (no broad policy)"
 	}
+	// The group was confirmed by the step before, and the policy module 1 attached is
+	// usually still there: one look at the group's policies verifies that. Anything else
+	// (another group or policy name, a detached policy) gets the full ensure.
+	if group, want := r.got().GroupName, r.attachedPolicyWanted(); group == r.set("group_name") && want != "" {
+		attached, err := r.svc.IAM.AttachedGroupPolicies(ctx, group)
+		if err == nil && slices.Contains(attached, want) {
+			return StepRecord{Summary: summary, Facts: []Fact{{"Group", group}, {"Attached policies", strings.Join(attached, ", ")}}}, nil
+		}
+	}
+	_, facts, err := ensureGroupSettings(ctx, r)
+	if err != nil {
+		return StepRecord{}, err
+	}
 	return StepRecord{Summary: summary, Facts: facts}, nil
+}
+
+// attachedPolicyWanted is the ARN module 4's settings want on the group, when it is known
+// without asking AWS ("" when not).
+func (r *run) attachedPolicyWanted() string {
+	switch r.set("group_policy") {
+	case "managed":
+		return r.svc.IAM.ManagedPolicyARN(r.s.guide.Defaults["managed_policy"])
+	case "custom":
+		if arn := r.got().PolicyARN; strings.HasSuffix(arn, ":policy/"+r.set("policy_name")) {
+			return arn
+		}
+	}
+	return ""
 }
 
 // ---- Module 5 ----
@@ -401,7 +456,7 @@ func runAttachCustom(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	attached, err := ensureAttached(ctx, r, group, arn)
+	attached, err := ensureAttached(ctx, r, group, arn, false)
 	if err != nil {
 		return StepRecord{}, err
 	}

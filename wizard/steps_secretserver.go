@@ -16,7 +16,7 @@ import (
 
 func previewTemplate(r *run) []string {
 	return []string{
-		"GET /api/v1/healthcheck and the signed-in user: confirm the Secret Server connection",
+		"GET /api/v1/healthcheck, the signed-in user, the version and swagger.json: confirm the Secret Server connection (once per connection)",
 		fmt.Sprintf("GET /api/v1/secret-templates?filter.searchText=%s, then pick the exact name", r.set("template_name")),
 		"GET /api/v1/secret-templates/{id}: read the field ids and slugs of user name, access key and secret key",
 		"resolve the folder " + orDefault(r.set("folder"), "(default folder)"),
@@ -58,10 +58,15 @@ func resolveTemplateFields(t Template) (TemplateUse, []string, error) {
 
 func runFindTemplate(ctx context.Context, r *run) (StepRecord, error) {
 	ss := r.svc.SecretServer
-	r.progress("Connecting to Secret Server")
-	info, err := ss.Connect(ctx)
-	if err != nil {
-		return StepRecord{}, err
+	// Signing in and probing the server (health, user, version, swagger.json) is done once
+	// per connection: a check on the Connections page or an earlier run of this step did it.
+	info, known := r.s.connected(ss)
+	if !known {
+		r.progress("Connecting to Secret Server")
+		var err error
+		if info, err = ss.Connect(ctx); err != nil {
+			return StepRecord{}, err
+		}
 	}
 	r.progress("Looking up the template")
 	t, err := ss.FindTemplate(ctx, r.set("template_name"))
@@ -212,6 +217,7 @@ func runCheckConnection(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
+	r.keepLinkSettings(secretID, region, ls) // the link step that follows needs the same answer
 	if !ls.Connected {
 		return StepRecord{Facts: []Fact{{"Connection", "Not connected"}}}, fmt.Errorf("secret server could not connect to AWS with the module 2 credential: %s", orDefault(ls.Message, "no reason given"))
 	}
@@ -233,7 +239,7 @@ func previewVaultLink(r *run) []string {
 	if r.set("input_type") == "manual" {
 		lines = append(lines, fmt.Sprintf("Manual Entry: vault %q, display name %q, region %s", r.set("vault_name"), r.set("display_name"), r.set("region")))
 	} else {
-		lines = append(lines, "Automatic List: choose the listed vault in "+r.set("region"))
+		lines = append(lines, "Automatic List: choose the listed vault in "+r.set("region")+" (from the connection check just made, else asked again)")
 	}
 	return append(lines, "create the external vault link (type AWS Secrets Manager, Enabled="+r.set("enabled")+"), then read it back")
 }
@@ -251,7 +257,7 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 			return StepRecord{}, fmt.Errorf("manual entry needs the vault name exactly as AWS spells it")
 		}
 	} else {
-		ls, err := ss.LinkSettings(ctx, secretID, region)
+		ls, err := r.linkSettings(ctx, secretID, region)
 		if err != nil {
 			return StepRecord{}, err
 		}
@@ -294,10 +300,11 @@ func runCreateVaultLink(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
-	// Verify by reading the list again.
-	vaults, err = ss.Vaults(ctx)
-	if err != nil {
-		return StepRecord{}, err
+	// Verify a new link by reading the list again (an adopted one is in the list just read).
+	if created {
+		if vaults, err = ss.Vaults(ctx); err != nil {
+			return StepRecord{}, err
+		}
 	}
 	i := slices.IndexFunc(vaults, func(x Vault) bool { return x.ID == v.ID })
 	if i < 0 {

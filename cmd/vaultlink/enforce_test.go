@@ -68,31 +68,9 @@ func TestLiveApplyAgainstMotoIsLeastPrivilege(t *testing.T) {
 	for _, variant := range []string{"custom", "managed"} {
 		t.Run(variant, func(t *testing.T) {
 			ctx := context.Background()
-			m.Reset(t)
-			opID, opSecret := motoOperator(t, m.URL)
-			op := motoConfig(m.URL, opID, opSecret)
-			if _, err := secretsmanager.NewFromConfig(op).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("team/existing"), SecretString: aws.String("x")}); err != nil {
-				t.Fatal(err)
-			}
-			ss := sssim.New(sssim.Options{AWSEndpoint: m.URL})
-			if _, err := ss.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ss.Close() })
-			ss.SeedSecret("App-DB", "app", "db-password")
-			m.Enforce(t)
-
-			isolateAWS(t)
-			t.Setenv("AWS_ACCESS_KEY_ID", opID)
-			t.Setenv("AWS_SECRET_ACCESS_KEY", opSecret)
-			t.Setenv("AWS_ENDPOINT_URL", m.URL)
-			t.Setenv("AWS_REGION", "us-east-1")
-			t.Setenv("VAULTLINK_SS_PASSWORD", sssim.PracticePassword)
-			dir := t.TempDir()
-			plan := filepath.Join(dir, "plan.yaml")
-			os.WriteFile(plan, []byte("mode: live\nsettings:\n  group_policy: "+variant+"\n  push_secret: App-DB\n  remote_name: team/app-db\n"), 0o600)
+			args, dir, op := liveApplyFixture(t, m, variant)
 			var out, errb bytes.Buffer
-			code := run([]string{"apply", "--live", "--ss-url", ss.URL(), "--ss-user", sssim.PracticeUser, "--state-dir", dir, "--plan", plan}, &out, &errb)
+			code := run(args, &out, &errb)
 			if code != 0 {
 				t.Fatalf("apply exited %d\n%s\n%s", code, out.String(), errb.String())
 			}
@@ -144,7 +122,7 @@ func TestLiveApplyAgainstMotoIsLeastPrivilege(t *testing.T) {
 			valueBefore, _ := secretsmanager.NewFromConfig(op).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("team/app-db")})
 			out.Reset()
 			errb.Reset()
-			if code := run([]string{"apply", "--live", "--ss-url", ss.URL(), "--ss-user", sssim.PracticeUser, "--state-dir", dir, "--plan", plan}, &out, &errb); code != 0 {
+			if code := run(args, &out, &errb); code != 0 {
 				t.Fatalf("second apply exited %d\n%s\n%s", code, out.String(), errb.String())
 			}
 			keys, _ := opIAM.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("delinea-secrets-sync")})
@@ -157,6 +135,42 @@ func TestLiveApplyAgainstMotoIsLeastPrivilege(t *testing.T) {
 			}
 		})
 	}
+}
+
+// liveApplyFixture prepares `vaultlink apply --live` against moto with IAM enforcement on: the
+// operator (an IAM user with an administrator policy, made while moto still lets anyone in),
+// an AWS secret to pull, the practice Secret Server syncing into moto with a secret to push,
+// the environment, and a plan with the given group policy. It returns apply's arguments, its
+// state folder and the operator's AWS configuration.
+func liveApplyFixture(t *testing.T, m *awstest.Moto, variant string) ([]string, string, aws.Config) {
+	t.Helper()
+	ctx := context.Background()
+	m.Reset(t)
+	opID, opSecret := motoOperator(t, m.URL)
+	op := motoConfig(m.URL, opID, opSecret)
+	if _, err := secretsmanager.NewFromConfig(op).CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("team/existing"), SecretString: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	ss := sssim.New(sssim.Options{AWSEndpoint: m.URL})
+	if _, err := ss.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ss.Close() })
+	ss.SeedSecret("App-DB", "app", "db-password")
+	m.Enforce(t)
+
+	isolateAWS(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", opID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", opSecret)
+	t.Setenv("AWS_ENDPOINT_URL", m.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("VAULTLINK_SS_PASSWORD", sssim.PracticePassword)
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.yaml")
+	if err := os.WriteFile(plan, []byte("mode: live\nsettings:\n  group_policy: "+variant+"\n  push_secret: App-DB\n  remote_name: team/app-db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"apply", "--live", "--ss-url", ss.URL(), "--ss-user", sssim.PracticeUser, "--state-dir", dir, "--plan", plan}, dir, op
 }
 
 // isolateAWS keeps this machine's AWS configuration out of a test.

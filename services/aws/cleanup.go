@@ -20,6 +20,10 @@ import (
 func (c *Client) Cleanup(ctx context.Context, t wizard.CleanupTargets, progress func(string)) ([]string, error) {
 	var done []string
 	step := func(msg string) { done = append(done, msg); progress(msg) }
+	// What an ensure learned about a policy is no longer true once clean-up starts.
+	c.mu.Lock()
+	c.learned = nil
+	c.mu.Unlock()
 	var owned []string
 	for _, user := range t.Users {
 		ok, err := c.userOwned(ctx, user)

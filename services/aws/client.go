@@ -72,6 +72,17 @@ type Client struct {
 	// credentials of a client never change, so neither does it.
 	mu      sync.Mutex
 	account string
+	// learned is what the last EnsurePolicy learned about a policy's default version (the id
+	// a write returned, or the document it just read), so the read-back that follows it asks
+	// AWS only for what it does not know yet. It is used once and then forgotten.
+	learned map[string]policyVersion
+}
+
+// policyVersion is a policy's default version as an ensure left it: its id, and its
+// document when the ensure read it from AWS (not when it wrote it: a write is verified by
+// reading it back).
+type policyVersion struct {
+	id, document string
 }
 
 // New loads the AWS configuration and builds the clients. It makes no network call.
@@ -397,10 +408,13 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 	if err != nil {
 		return wizard.Entity{}, err
 	}
-	// Look before creating, so a second run makes no create call at all.
-	if _, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn}); isGone(err) {
+	// Look before creating, so a second run makes no create call at all. GetPolicy also says
+	// which version is the default, so the document is then one GetPolicyVersion away.
+	defaultVersion := ""
+	if got, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn}); isGone(err) {
 		made, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: &name, PolicyDocument: &document, Description: &description, Tags: ownerTags()})
 		if err == nil {
+			c.learn(aws.ToString(made.Policy.Arn), policyVersion{id: aws.ToString(made.Policy.DefaultVersionId)})
 			return wizard.Entity{Name: name, ARN: aws.ToString(made.Policy.Arn), Created: true}, nil
 		}
 		if !isCode(err, "EntityAlreadyExists") { // made meanwhile by someone else: treated as existing
@@ -408,22 +422,36 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 		}
 	} else if err != nil {
 		return wizard.Entity{}, fmt.Errorf("look up policy %s: %w", name, c.friendly(err))
+	} else {
+		defaultVersion = aws.ToString(got.Policy.DefaultVersionId)
 	}
-	owned, err := c.policyOwned(ctx, arn)
-	if err != nil {
-		return wizard.Entity{}, err
+	// Ownership matters only without consent (the admin's, or the journal's: this progress
+	// made or took over the policy before), so the tags are read only then.
+	if !adopt {
+		owned, err := c.policyOwned(ctx, arn)
+		if err != nil {
+			return wizard.Entity{}, err
+		}
+		if !owned {
+			// Checked before anything changes: a foreign policy gets no new version without consent.
+			return wizard.Entity{}, &wizard.ForeignError{Kind: "policy", Name: name}
+		}
 	}
-	if !adopt && !owned {
-		// Checked before anything changes: a foreign policy gets no new version without consent.
-		return wizard.Entity{}, &wizard.ForeignError{Kind: "policy", Name: name}
+	var current string
+	if defaultVersion != "" {
+		current, err = c.versionDocument(ctx, arn, defaultVersion)
+	} else {
+		current, err = c.PolicyDocument(ctx, arn)
 	}
-	current, err := c.PolicyDocument(ctx, arn)
 	if err != nil {
 		return wizard.Entity{}, err
 	}
 	a, errA := wizard.ParsePolicyDocument(current)
 	b, errB := wizard.ParsePolicyDocument(document)
 	if errA == nil && errB == nil && wizard.SamePolicy(a, b) {
+		if defaultVersion != "" {
+			c.learn(arn, policyVersion{id: defaultVersion, document: current})
+		}
 		return wizard.Entity{Name: name, ARN: arn}, nil
 	}
 	versions, err := c.iam.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: &arn})
@@ -443,10 +471,32 @@ func (c *Client) EnsurePolicy(ctx context.Context, name, document, description s
 			}
 		}
 	}
-	if _, err := c.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: &arn, PolicyDocument: &document, SetAsDefault: true}, noRetry); err != nil {
+	made, err := c.iam.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: &arn, PolicyDocument: &document, SetAsDefault: true}, noRetry)
+	if err != nil {
 		return wizard.Entity{}, fmt.Errorf("update policy %s: %w", arn, c.friendly(err))
 	}
+	c.learn(arn, policyVersion{id: aws.ToString(made.PolicyVersion.VersionId)})
 	return wizard.Entity{Name: name, ARN: arn}, nil
+}
+
+// learn keeps what an ensure learned about a policy's default version for the next
+// PolicyDocument of that policy.
+func (c *Client) learn(arn string, v policyVersion) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.learned == nil {
+		c.learned = map[string]policyVersion{}
+	}
+	c.learned[arn] = v
+}
+
+// recall returns, once, what the last ensure learned about the policy.
+func (c *Client) recall(arn string) (policyVersion, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.learned[arn]
+	delete(c.learned, arn)
+	return v, ok && v.id != ""
 }
 
 // policyARN is the ARN a customer managed policy of that name has in the caller's account.
@@ -473,13 +523,27 @@ func (c *Client) policyOwned(ctx context.Context, arn string) (bool, error) {
 	return hasOwnerTag(out.Tags), nil
 }
 
-// PolicyDocument reads the default version's document, decoded.
+// PolicyDocument reads the default version's document, decoded. Right after EnsurePolicy it
+// reuses what the ensure learned: the document it had just read from AWS (nothing was written
+// since), or the default version id its write returned (then only that version is read, to
+// verify what is stored).
 func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error) {
+	if v, ok := c.recall(arn); ok {
+		if v.document != "" {
+			return v.document, nil
+		}
+		return c.versionDocument(ctx, arn, v.id)
+	}
 	pol, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
 	if err != nil {
 		return "", fmt.Errorf("read policy %s: %w", arn, c.friendly(err))
 	}
-	ver, err := c.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: &arn, VersionId: pol.Policy.DefaultVersionId})
+	return c.versionDocument(ctx, arn, aws.ToString(pol.Policy.DefaultVersionId))
+}
+
+// versionDocument reads one version's document, decoded.
+func (c *Client) versionDocument(ctx context.Context, arn, versionID string) (string, error) {
+	ver, err := c.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: &arn, VersionId: &versionID})
 	if err != nil {
 		return "", fmt.Errorf("read policy %s: %w", arn, c.friendly(err))
 	}

@@ -66,6 +66,9 @@ type Server struct {
 	mu     sync.Mutex
 	db     *database
 	grants int
+	// requests counts every request served by method and path, signing in and probes
+	// included (what reaches the server, not what the client chose to record).
+	requests map[string]int
 
 	ln  net.Listener
 	srv *http.Server
@@ -108,7 +111,7 @@ func (s *Server) Start() (string, error) {
 		return "", fmt.Errorf("practice Secret Server: listen: %w", err)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s.URL(), nil
 }
@@ -133,7 +136,27 @@ func (s *Server) Close() error {
 }
 
 // ServeHTTP lets tests mount the server on their own listener (a TLS one, say).
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.requests == nil {
+		s.requests = map[string]int{}
+	}
+	s.requests[r.Method+" "+strings.TrimPrefix(r.URL.Path, base)]++
+	s.mu.Unlock()
+	s.mux.ServeHTTP(w, r)
+}
+
+// Requests returns how many requests the server has answered, by "METHOD /path" (the path
+// after /SecretServer, without the query).
+func (s *Server) Requests() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.requests))
+	for k, v := range s.requests {
+		out[k] = v
+	}
+	return out
+}
 
 // StartTLS listens on a random loopback port with the given certificate.
 func (s *Server) StartTLS(cert tls.Certificate) (string, error) {
@@ -142,7 +165,7 @@ func (s *Server) StartTLS(cert tls.Certificate) (string, error) {
 		return "", fmt.Errorf("practice Secret Server: listen: %w", err)
 	}
 	s.ln, s.tls = ln, true
-	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go s.srv.Serve(ln)
 	return s.URL(), nil
 }
