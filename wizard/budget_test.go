@@ -32,7 +32,7 @@ var stepBudget = []struct {
 	{"identity check", n{aws: 1}, n{aws: 1}, n{aws: 1}},
 	{"1 create-user", n{aws: 2}, n{aws: 1}, n{aws: 2}},
 	{"1 assign-group", n{aws: 9}, n{aws: 5}, n{aws: 6}},
-	{"1 create-access-key", n{aws: 6}, n{aws: 4}, n{aws: 6}},
+	{"1 create-access-key", n{aws: 7}, n{aws: 4}, n{aws: 7}}, // +1: reconcile reads the tags before creating
 	{"2 choose-template", n{ss: 6}, n{ss: 6}, n{ss: 6}},
 	{"2 create-secret", n{ss: 3}, n{ss: 2}, n{ss: 3}},
 	{"3 open-link", n{ss: 1}, n{ss: 1}, n{ss: 1}},

@@ -88,8 +88,9 @@ func (s *Session) AllowReplaceOrphanKeys() error { return s.SetSetting("replace_
 
 // keyReconcile is what reconcileKeys found and did.
 type keyReconcile struct {
-	reuse   *AccessKey // a key VaultLink made whose secret is in the keyring
-	live    []KeyMeta  // the keys left on the user
+	reuse   *AccessKey        // a key VaultLink made whose secret is in the keyring
+	live    []KeyMeta         // the keys left on the user
+	tags    map[string]string // the user's tags as read, so the step need not read them again
 	notices []string
 }
 
@@ -125,6 +126,7 @@ func reconcileKeys(ctx context.Context, r *run, user string, keys []KeyMeta) (ke
 	if err != nil {
 		return res, err
 	}
+	res.tags = tags
 	intent, hasIntent := r.s.journalGet(keyIntent(user))
 	hasIntent = hasIntent && intent.Intent
 	desc := r.set("description_tag")

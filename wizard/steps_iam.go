@@ -234,11 +234,10 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 		}
 	}
 	desc := r.set("description_tag")
-	tags := map[string]string{} // a key made just now has no description tag yet
-	if adopted {
-		if tags, err = iam.UserTags(ctx, user); err != nil {
-			return StepRecord{}, err
-		}
+	// The tags reconcile read a moment ago (a key made just now has no description tag yet).
+	tags := rec.tags
+	if tags == nil {
+		tags = map[string]string{}
 	}
 	if tags[key.ID] != desc {
 		if err := iam.TagUser(ctx, user, key.ID, desc); err != nil {

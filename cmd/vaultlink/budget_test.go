@@ -26,7 +26,7 @@ var liveApplyBudget = []struct {
 	{"aws STS:GetCallerIdentity", 2, 2}, // apply's identity check; the new key's first probe
 	{"aws IAM:GetUser", 1, 1},
 	{"aws IAM:CreateUser", 1, 0},
-	{"aws IAM:ListUserTags", 1, 1}, // verify the new key's tag; again: read the reused key's tag
+	{"aws IAM:ListUserTags", 2, 1}, // reconcile (which keys are VaultLink's), verify the new key's tag; again: reconcile only
 	{"aws IAM:GetGroup", 4, 4},
 	{"aws IAM:CreateGroup", 1, 0},
 	{"aws IAM:GetPolicy", 2, 2},
