@@ -37,6 +37,7 @@ var liveApplyBudget = []struct {
 	{"aws IAM:AddUserToGroup", 1, 0},
 	{"aws IAM:ListAccessKeys", 1, 1},
 	{"aws IAM:CreateAccessKey", 1, 0},
+	{"keyring store", 1, 0}, // the new key's secret, before anything else (docs/reliability.md)
 	{"aws IAM:TagUser", 1, 0},
 	{"aws Secrets Manager:ListSecrets", 1, 1}, // the new key's second probe
 	{"aws Secrets Manager:DescribeSecret", 2, 2},
