@@ -15,11 +15,10 @@ import (
 	"github.com/vaultlink/vaultlink/wizard"
 )
 
-// OwnerTagKey and OwnerTagValue are the tag VaultLink puts on what it creates (the same as
-// services/aws sets; repeated here because wizard/ does not import services/).
+// The tag VaultLink puts on what it creates.
 const (
-	OwnerTagKey   = "vaultlink:managed-by"
-	OwnerTagValue = "VaultLink"
+	OwnerTagKey   = wizard.OwnerTagKey
+	OwnerTagValue = wizard.OwnerTagValue
 )
 
 // PolicyDescription is the description VaultLink gives the custom policy.
