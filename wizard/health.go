@@ -362,3 +362,15 @@ func checkLastSync(st *State, add addFunc) {
 		add(HealthSync, HealthOK, fmt.Sprintf("the last sync (%s) moved %d secret(s), all ok", when, len(rec.Sync)), "")
 	}
 }
+
+// Health runs the health check on this session's record and services (read-only). The record
+// is copied under the lock; the calls run outside it.
+func (s *Session) Health(ctx context.Context) HealthReport {
+	s.mu.Lock()
+	st := &State{Progress: s.state.Progress, Journal: slices.Clone(s.state.Journal), Steps: map[string]StepRecord{}}
+	for k, v := range s.state.Steps {
+		st.Steps[k] = v
+	}
+	s.mu.Unlock()
+	return CheckHealth(ctx, s.services(), st)
+}
