@@ -41,6 +41,16 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer rt.close()
+	// Practice servers that started empty would make every item look deleted: that is not
+	// drift, the record simply cannot be compared.
+	if st := rt.st; st.Practice && st.Sandbox != nil && !st.PracticeRestored {
+		why := st.PracticeNotice
+		if why == "" {
+			why = "there is no saved practice data for this record"
+		}
+		fmt.Fprintf(stderr, "vaultlink status: cannot compare the practice record %s: %s\n", statePath, why)
+		return 2
+	}
 	fmt.Fprintf(stdout, "VaultLink status of %s\n", statePath)
 	report := wizard.CheckHealth(rt.ctx, rt.st.Services, st)
 	printHealth(stdout, report)

@@ -191,3 +191,21 @@ func TestStatusCouldNotCheck(t *testing.T) {
 		t.Fatalf("AWS unreachable: exit %d, want 2 with the user UNKNOWN\n%s\n%s", code, out.String(), errb.String())
 	}
 }
+
+// Practice: status compares with the saved practice servers; when their data is unusable it
+// exits 2 and says why, instead of reporting everything as deleted.
+func TestStatusPractice(t *testing.T) {
+	requireKeyring(t)
+	dir := t.TempDir()
+	applyOwnSandbox(t, dir)
+	var out, errb bytes.Buffer
+	if code := run([]string{"status", "--practice", "--state-dir", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "healthy (8 ok") {
+		t.Fatalf("practice status: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	os.WriteFile(filepath.Join(dir, "practice", "apply-practice-data.enc"), []byte("garbage"), 0o600)
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"status", "--practice", "--state-dir", dir}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "cannot compare the practice record") || strings.Contains(out.String(), "DRIFT") {
+		t.Fatalf("unusable practice data: exit %d, want 2\n%s\n%s", code, out.String(), errb.String())
+	}
+}
