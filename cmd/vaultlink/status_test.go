@@ -199,7 +199,9 @@ func TestStatusPractice(t *testing.T) {
 	dir := t.TempDir()
 	applyOwnSandbox(t, dir)
 	var out, errb bytes.Buffer
-	if code := run([]string{"status", "--practice", "--state-dir", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "healthy (8 ok") {
+	// The practice AWS answers iam:GetAccessKeyLastUsed: the sync used the key last.
+	if code := run([]string{"status", "--practice", "--state-dir", dir}, &out, &errb); code != 0 || !strings.Contains(out.String(), "healthy (8 ok") ||
+		!regexp.MustCompile(`last used \d{4}-\d\d-\d\d \d\d:\d\d UTC by secretsmanager`).MatchString(out.String()) {
 		t.Fatalf("practice status: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	os.WriteFile(filepath.Join(dir, "practice", "apply-practice-data.enc"), []byte("garbage"), 0o600)
