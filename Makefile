@@ -43,10 +43,13 @@ lint:
 # detector, against a real Secret Service, and the AWS code against moto_server as well as
 # practice mode's simulator, and both of those with the AWS CLI and boto3 as clients. The
 # REQUIRE switches turn "not available, skipped" into failures. The crash test and the fault
-# matrix write their figures to build/reports, printed at the end.
+# matrix write their figures to build/reports, printed at the end. The export tests run the
+# exports through terraform (hashicorp/aws from a filesystem mirror: VAULTLINK_TF_PLUGINS or a
+# known place), cfn-lint and moto's CloudFormation, and the AWS CLI.
 test-go:
 	rm -rf build/reports
 	VAULTLINK_REPORT_DIR=$(CURDIR)/build/reports VAULTLINK_MOTO_SERVER=$$(.ci/moto) VAULTLINK_REQUIRE_MOTO=1 VAULTLINK_AWS_CLI=$$(.ci/aws-cli) VAULTLINK_REQUIRE_AWSCLI=1 \
+	VAULTLINK_CFN_LINT=$$(.ci/cfn-lint) VAULTLINK_REQUIRE_CFNLINT=1 VAULTLINK_REQUIRE_TERRAFORM=1 \
 		.ci/with-keyring go test -race -tags ci -count=1 -timeout 25m ./...
 	@cat build/reports/*.txt
 

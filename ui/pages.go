@@ -240,6 +240,8 @@ func (u *UI) ShowComplete() {
 		d.Show()
 	})
 	body.Add(section("Report", "A Markdown record of what was created (ids, ARNs), the checks passed and every call with its request id. No secret values.", container.NewVBox(container.NewHBox(export), saved)))
+	health := widget.NewButtonWithIcon("Check health…", theme.InfoIcon(), func() { u.ShowHealth() })
+	body.Add(section("Health check", "Compares what exists now with what VaultLink set up (the user and its tag, the key, the Secret Server secret, the group, the policy, the vault link, the last sync), each item with its fix. The same check as `vaultlink status`.", container.NewHBox(health)))
 	status := para("")
 	clean := widget.NewButtonWithIcon("Remove what VaultLink created…", theme.DeleteIcon(), nil)
 	clean.Importance = widget.DangerImportance

@@ -613,3 +613,58 @@ func TestWindowKeepsToThreeTextStyles(t *testing.T) {
 		t.Error("no monospace text seen: the walk missed the step results")
 	}
 }
+
+// The summary's health check: the same comparison as `vaultlink status`, item by item, and
+// no secret shown. A finished practice run is healthy; a drift made outside VaultLink (the
+// user's group membership removed) is named with its fix.
+func TestHealthPageFromTheSummary(t *testing.T) {
+	const planted = "PLANTED-secret-access-key-for-health-0"
+	test.NewTempApp(t)
+	ctx := context.Background()
+	st, err := stack.Build(ctx, stack.Options{Practice: true, Keyring: keyring.NewMemory(), PracticeAWS: awssim.Options{NewSecretKey: func() string { return planted }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	g, _ := wizard.ParseGuide(assets.Guide)
+	s, _ := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+	for _, m := range g.Modules {
+		for _, step := range m.Steps {
+			if _, err := s.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Answer(m.ID, m.Check.Options[slicesIndexCorrect(m)].ID)
+	}
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1180, 780))
+	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
+	u.WaitIdle()
+	test.Tap(uitest.Button(t, w.Canvas(), "Check health"))
+	u.WaitIdle()
+	all := strings.Join(uitest.Text(w.Canvas()), " | ")
+	if u.Current() != "health" || !uitest.Shows(w.Canvas(), "Healthy: everything matches") || !uitest.Shows(w.Canvas(), "OK  IAM user") {
+		t.Fatalf("a finished practice run must check healthy on the %s page:\n%s", u.Current(), all)
+	}
+	p := s.Progress()
+	if err := removeFromGroup(ctx, st, p.UserName, p.GroupName); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(uitest.Button(t, w.Canvas(), "Check again"))
+	u.WaitIdle()
+	all = strings.Join(uitest.Text(w.Canvas()), " | ")
+	if !uitest.Shows(w.Canvas(), "DRIFT  group membership") || !uitest.Shows(w.Canvas(), "Fix: aws iam add-user-to-group") {
+		t.Fatalf("the removed membership must be named with its fix:\n%s", all)
+	}
+	if strings.Contains(all, planted) {
+		t.Fatal("the health page shows the secret access key")
+	}
+}
+
+// removeFromGroup changes the practice account the way another admin would, outside VaultLink.
+func removeFromGroup(ctx context.Context, st *stack.Stack, user, group string) error {
+	id, secret := st.Sandbox.AWS.AdminCredentials()
+	im := iam.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(st.Endpoints.AWS)})
+	_, err := im.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String(user), GroupName: aws.String(group)})
+	return err
+}

@@ -57,6 +57,12 @@ type KeyMeta struct {
 	Created time.Time
 }
 
+// KeyLastUsed is when, and by which service, a key was last used; At is zero if never.
+type KeyLastUsed struct {
+	At      time.Time
+	Service string
+}
+
 // IAM is the subset of AWS IAM (and STS) the modules use. Ensure* operations adopt what exists
 // and create what is missing, so a re-run never duplicates.
 type IAM interface {
@@ -71,6 +77,8 @@ type IAM interface {
 	CreateAccessKey(ctx context.Context, user string) (AccessKey, error)
 	// DeleteAccessKey deletes the key and its description tag (gone already counts as done).
 	DeleteAccessKey(ctx context.Context, user, keyID string) error
+	// AccessKeyLastUsed is iam:GetAccessKeyLastUsed (the health check reports it).
+	AccessKeyLastUsed(ctx context.Context, id string) (KeyLastUsed, error)
 	TagUser(ctx context.Context, user, key, value string) error
 	UserTags(ctx context.Context, user string) (map[string]string, error)
 	AttachGroupPolicy(ctx context.Context, group, policyARN string) error

@@ -28,6 +28,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runDoctor(args[1:], stdout, stderr)
 		case "cleanup":
 			return runCleanup(args[1:], stdout, stderr)
+		case "status":
+			return runStatus(args[1:], stdout, stderr)
+		case "export":
+			return runExport(args[1:], stdout, stderr)
 		case "version", "--version":
 			fmt.Fprintln(stdout, "vaultlink", version)
 			return 0
@@ -49,6 +53,12 @@ Usage:
   vaultlink sandbox                 run the practice AWS and Secret Server until interrupted
   vaultlink cleanup [--from wizard|apply]
                                     remove what VaultLink created in AWS (only what it created)
+  vaultlink status [--from wizard|apply]
+                                    compare what exists now with the record, item by item, each
+                                    with its fix; exit 0 healthy, 1 drift, 2 could not check
+  vaultlink export --format terraform|cloudformation|aws-cli [--out FILE] [--from wizard|apply]
+                                    write what the recorded run set up in AWS as infrastructure
+                                    code (never the access key: rotate it with VaultLink)
   vaultlink doctor                  check the keyring, the AWS identity and Secret Server
   vaultlink version
 

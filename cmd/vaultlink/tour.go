@@ -165,7 +165,12 @@ func runTour(u *ui.UI, w fyne.Window, dir string) error {
 		}
 	}
 	fyne.DoAndWait(u.ShowComplete)
-	return shot("complete")
+	if err := shot("complete"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(u.ShowHealth)
+	u.WaitIdle()
+	return shot("health")
 }
 
 func optionText(m wizard.Module, correct bool) string {

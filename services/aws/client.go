@@ -30,11 +30,12 @@ import (
 	"github.com/vaultlink/vaultlink/wizard"
 )
 
-// OwnerTagKey marks IAM users and policies VaultLink created, so clean-up touches only those.
-const OwnerTagKey = "vaultlink:managed-by"
+// OwnerTagKey marks IAM users and policies VaultLink created, so clean-up touches only those
+// (defined in wizard/, which the health check and the export read it from).
+const OwnerTagKey = wizard.OwnerTagKey
 
 // OwnerTagValue is the value of OwnerTagKey.
-const OwnerTagValue = "VaultLink"
+const OwnerTagValue = wizard.OwnerTagValue
 
 // Config says which AWS to talk to.
 type Config struct {
@@ -292,7 +293,7 @@ func (c *Client) GroupMembers(ctx context.Context, group string) ([]string, erro
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read members of group %s: %w", group, c.friendly(err))
+			return nil, fmt.Errorf("read members of group %s: %w", group, c.notFound(err))
 		}
 		for _, u := range page.Users {
 			names = append(names, aws.ToString(u.UserName))
@@ -315,6 +316,23 @@ func (c *Client) AccessKeys(ctx context.Context, user string) ([]wizard.KeyMeta,
 		}
 	}
 	return keys, nil
+}
+
+// AccessKeyLastUsed says when and by which service the key was last used (zero: never).
+func (c *Client) AccessKeyLastUsed(ctx context.Context, id string) (wizard.KeyLastUsed, error) {
+	out, err := c.iam.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: &id})
+	if err != nil {
+		return wizard.KeyLastUsed{}, fmt.Errorf("read the last use of key %s: %w", wizard.MaskKeyID(id), c.friendly(err))
+	}
+	var lu wizard.KeyLastUsed
+	if u := out.AccessKeyLastUsed; u != nil {
+		lu.At = aws.ToTime(u.LastUsedDate)
+		// AWS answers "N/A" for a key that was never used.
+		if s := aws.ToString(u.ServiceName); s != "N/A" {
+			lu.Service = s
+		}
+	}
+	return lu, nil
 }
 
 // CreateAccessKey makes a key; its secret is returned wrapped and must go to the keyring.
@@ -362,7 +380,7 @@ func (c *Client) UserTags(ctx context.Context, user string) (map[string]string, 
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read tags of %s: %w", user, c.friendly(err))
+			return nil, fmt.Errorf("read tags of %s: %w", user, c.notFound(err))
 		}
 		for _, t := range page.Tags {
 			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -386,7 +404,7 @@ func (c *Client) AttachedGroupPolicies(ctx context.Context, group string) ([]str
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list policies of group %s: %w", group, c.friendly(err))
+			return nil, fmt.Errorf("list policies of group %s: %w", group, c.notFound(err))
 		}
 		for _, a := range page.AttachedPolicies {
 			arns = append(arns, aws.ToString(a.PolicyArn))
@@ -536,7 +554,7 @@ func (c *Client) PolicyDocument(ctx context.Context, arn string) (string, error)
 	}
 	pol, err := c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: &arn})
 	if err != nil {
-		return "", fmt.Errorf("read policy %s: %w", arn, c.friendly(err))
+		return "", fmt.Errorf("read policy %s: %w", arn, c.notFound(err))
 	}
 	return c.versionDocument(ctx, arn, aws.ToString(pol.Policy.DefaultVersionId))
 }

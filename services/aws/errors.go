@@ -60,6 +60,15 @@ func action(err error) string {
 
 // friendly explains the failures an admin can act on (credentials, sessions, permissions,
 // throttling, the network); anything else keeps AWS's own words with its code.
+// notFound is friendly, and marks "no such entity" as wizard.ErrNotFound, so the health check
+// can tell a missing entity (drift) from a call that failed.
+func (c *Client) notFound(err error) error {
+	if isCode(err, "NoSuchEntity") {
+		return fmt.Errorf("%w (%w)", wizard.ErrNotFound, c.friendly(err))
+	}
+	return c.friendly(err)
+}
+
 func (c *Client) friendly(err error) error {
 	if err == nil {
 		return nil

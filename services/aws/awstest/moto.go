@@ -34,10 +34,28 @@ var ErrMissing = errors.New("moto_server not found (make test provides it)")
 
 // Launch starts moto_server on a free loopback port with AWS managed policies loaded (so
 // SecretsManagerReadWrite exists) and waits until it answers. Stop it with Stop.
-func Launch() (*Moto, error) {
+func Launch() (*Moto, error) { return LaunchScript("") }
+
+// LaunchScript is Launch with moto_server's entry point replaced by a Python script run on
+// moto_server's own interpreter (its #! line): a test that needs a model moto lacks adds it
+// there and calls moto.server.main with the arguments. "" runs moto_server itself.
+func LaunchScript(script string) (*Moto, error) {
 	bin, err := binary()
 	if err != nil {
 		return nil, ErrMissing
+	}
+	var pre []string
+	if script != "" {
+		head, err := os.ReadFile(bin)
+		if err != nil {
+			return nil, fmt.Errorf("read moto_server: %w", err)
+		}
+		first, _, _ := strings.Cut(string(head), "\n")
+		interp, ok := strings.CutPrefix(first, "#!")
+		if !ok || strings.Contains(strings.TrimSpace(interp), " ") {
+			return nil, fmt.Errorf("moto_server %s does not start with a plain #! interpreter line", bin)
+		}
+		bin, pre = strings.TrimSpace(interp), []string{script}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +63,7 @@ func Launch() (*Moto, error) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd := exec.Command(bin, append(pre, "-H", "127.0.0.1", "-p", fmt.Sprint(port))...)
 	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto_server: %w", err)

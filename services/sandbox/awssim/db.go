@@ -69,6 +69,11 @@ type accessKey struct {
 	User    string    `json:"user"`
 	Status  string    `json:"status"`
 	Created time.Time `json:"created"`
+	// LastUsed, LastService and LastRegion are what iam:GetAccessKeyLastUsed answers: the
+	// last authentic request signed with the key (authorized or not, as AWS counts it).
+	LastUsed    time.Time `json:"lastUsed,omitzero"`
+	LastService string    `json:"lastService,omitempty"`
+	LastRegion  string    `json:"lastRegion,omitempty"`
 }
 
 type smVersion struct {

@@ -86,3 +86,24 @@ func (s *Server) sortedKeys() []*accessKey {
 	})
 	return out
 }
+
+// getAccessKeyLastUsed answers as AWS does: "N/A" service and region for a key never used.
+func (s *Server) getAccessKeyLastUsed(_ caller, q url.Values) (any, *apiError) {
+	k, e := s.keyOf(url.Values{"AccessKeyId": {q.Get("AccessKeyId")}})
+	if e != nil {
+		return nil, e
+	}
+	type lastUsed struct {
+		LastUsedDate string `xml:"LastUsedDate,omitempty"`
+		ServiceName  string `xml:"ServiceName"`
+		Region       string `xml:"Region"`
+	}
+	res := struct {
+		UserName          string
+		AccessKeyLastUsed lastUsed
+	}{UserName: k.User, AccessKeyLastUsed: lastUsed{ServiceName: "N/A", Region: "N/A"}}
+	if !k.LastUsed.IsZero() {
+		res.AccessKeyLastUsed = lastUsed{ts(k.LastUsed), k.LastService, k.LastRegion}
+	}
+	return res, nil
+}

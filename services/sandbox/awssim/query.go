@@ -187,6 +187,8 @@ var iamActions = map[string]queryAction{
 	"ListAccessKeys":  {(*Server).listAccessKeys, userTarget},
 	"UpdateAccessKey": {(*Server).updateAccessKey, userTarget},
 	"DeleteAccessKey": {(*Server).deleteAccessKey, userTarget},
+	// Authorized against the key's user, as AWS does.
+	"GetAccessKeyLastUsed": {(*Server).getAccessKeyLastUsed, keyUserTarget},
 
 	"CreateGroup":         {(*Server).createGroup, groupTarget},
 	"GetGroup":            {(*Server).getGroupAction, groupTarget},
@@ -273,6 +275,15 @@ func userTarget(s *Server, q url.Values) target {
 		t.Tags = u.Tags
 	}
 	return t
+}
+
+// keyUserTarget is the user an AccessKeyId belongs to.
+func keyUserTarget(s *Server, q url.Values) target {
+	name := ""
+	if k := s.db.Keys[q.Get("AccessKeyId")]; k != nil {
+		name = k.User
+	}
+	return userTarget(s, url.Values{"UserName": {name}})
 }
 
 // usersPathTarget is ListUsers' resource in AWS: the users under the path prefix.

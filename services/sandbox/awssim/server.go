@@ -178,6 +178,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, service, aerr)
 		return
 	}
+	s.recordUse(auth.KeyID, service, auth.Region)
 	switch service {
 	case "iam", "sts":
 		s.serveQuery(w, r, body, c, service, auth.Region)
@@ -185,6 +186,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSecretsManager(w, r, body, c, auth.Region)
 	default:
 		s.fail(w, r, service, errf(400, "UnknownService", "practice AWS does not simulate %s", service))
+	}
+}
+
+// recordUse notes an authentic request made with a user's access key.
+func (s *Server) recordUse(keyID, service, region string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := s.db.Keys[keyID]; k != nil {
+		k.LastUsed, k.LastService, k.LastRegion = s.opts.Now(), service, region
 	}
 }
 

@@ -74,3 +74,28 @@ func (s *Server) ConsoleSync(ctx context.Context, action string, vaultID int) er
 	}
 	return nil
 }
+
+// ConsoleSetField is the secret → Edit → change one field → Save (a health-check test uses
+// it for a secret changed outside VaultLink).
+func (s *Server) ConsoleSetField(secretID int, slug, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec, ok := s.db.Secrets[secretID]
+	if !ok {
+		return fmt.Errorf("no secret %d", secretID)
+	}
+	for i := range sec.Items {
+		if sec.Items[i].Slug == slug {
+			sec.Items[i].ItemValue = value
+			return nil
+		}
+	}
+	return fmt.Errorf("secret %d has no field %q", secretID, slug)
+}
+
+// ConsoleDeleteVault is the vault → Delete (a health-check test removes the link this way).
+func (s *Server) ConsoleDeleteVault(id int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.db.Vaults, id)
+}
