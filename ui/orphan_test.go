@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/vaultlink/vaultlink/assets"
 	"github.com/vaultlink/vaultlink/services/keyring"
@@ -91,20 +90,7 @@ func TestOrphanedKeyIsReplacedThroughTheWindowAfterConsent(t *testing.T) {
 	}
 	uitest.Tap(t, c, "Run step")
 	u.WaitIdle()
-	overlay := c.Overlays().Top()
-	if overlay == nil {
-		t.Fatal("no dialog about the orphaned key")
-	}
-	var del *widget.Button
-	uitest.Walk(overlay, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == "Delete and create" {
-			del = b
-		}
-	})
-	if del == nil {
-		t.Fatal("the dialog has no 'Delete and create' button")
-	}
-	test.Tap(del)
+	uitest.TapInDialog(t, c, "Delete and create") // the dialog about the orphaned key
 	u.WaitIdle()
 	s := u.Session()
 	if rec := s.StepRecord(keyStep); rec.Status != wizard.StepDone {

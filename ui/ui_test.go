@@ -252,20 +252,7 @@ func TestAnExistingUserIsUsedOnlyAfterTheAdminAgrees(t *testing.T) {
 	uitest.Tap(t, c, "Start module 1")
 	uitest.Tap(t, c, "Run step")
 	u.WaitIdle()
-	overlay := c.Overlays().Top()
-	if overlay == nil {
-		t.Fatal("no consent dialog was shown")
-	}
-	var use *widget.Button
-	uitest.Walk(overlay, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == "Use it" {
-			use = b
-		}
-	})
-	if use == nil {
-		t.Fatal("the dialog has no 'Use it' button")
-	}
-	test.Tap(use)
+	uitest.TapInDialog(t, c, "Use it") // the consent dialog
 	u.WaitIdle()
 	if rec := s.StepRecord(wizard.StepRef{Module: "iam-user", Step: "create-user"}); rec.Status != wizard.StepDone {
 		t.Fatalf("after consent the step must succeed: %+v", rec)
@@ -444,16 +431,7 @@ func TestReportExportHasTheIDsAndNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	g, _ := wizard.ParseGuide(assets.Guide)
-	s, _ := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
-	for _, m := range g.Modules {
-		for _, step := range m.Steps {
-			if _, err := s.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s.Answer(m.ID, m.Check.Options[slicesIndexCorrect(m)].ID)
-	}
+	s := coveredSession(t, st)
 	w := test.NewTempWindow(t, nil)
 	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
 	u.WaitIdle()
@@ -626,16 +604,7 @@ func TestHealthPageFromTheSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	g, _ := wizard.ParseGuide(assets.Guide)
-	s, _ := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
-	for _, m := range g.Modules {
-		for _, step := range m.Steps {
-			if _, err := s.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		s.Answer(m.ID, m.Check.Options[slicesIndexCorrect(m)].ID)
-	}
+	s := coveredSession(t, st)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1180, 780))
 	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
@@ -667,4 +636,21 @@ func removeFromGroup(ctx context.Context, st *stack.Stack, user, group string) e
 	im := iam.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(st.Endpoints.AWS)})
 	_, err := im.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: aws.String(user), GroupName: aws.String(group)})
 	return err
+}
+
+// coveredSession is a guided session on st with every module run and its check passed.
+func coveredSession(t *testing.T, st *stack.Stack) *wizard.Session {
+	t.Helper()
+	ctx := context.Background()
+	g, _ := wizard.ParseGuide(assets.Guide)
+	s, _ := wizard.NewSession(g, st.Services, wizard.Store{Path: filepath.Join(t.TempDir(), "state.json")}, wizard.Guided)
+	for _, m := range g.Modules {
+		for _, step := range m.Steps {
+			if _, err := s.Run(ctx, wizard.StepRef{Module: m.ID, Step: step.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Answer(m.ID, m.Check.Options[slicesIndexCorrect(m)].ID)
+	}
+	return s
 }

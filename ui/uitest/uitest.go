@@ -93,3 +93,23 @@ func Shows(c fyne.Canvas, s string) bool {
 	}
 	return false
 }
+
+// TapInDialog taps the button labelled label in the dialog on top of the canvas, failing the
+// test when no dialog is shown or it has no such button.
+func TapInDialog(t *testing.T, c fyne.Canvas, label string) {
+	t.Helper()
+	overlay := c.Overlays().Top()
+	if overlay == nil {
+		t.Fatalf("no dialog is shown (wanted one with %q)", label)
+	}
+	var found *widget.Button
+	Walk(overlay, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == label {
+			found = b
+		}
+	})
+	if found == nil {
+		t.Fatalf("the dialog has no %q button", label)
+	}
+	test.Tap(found)
+}
