@@ -200,7 +200,9 @@ func freshMoto(ctx context.Context) (*motoEnv, error) {
 	cfg := func(id, secret string) aws.Config {
 		return aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(m.URL)}
 	}
-	im := iam.NewFromConfig(cfg("AKIABOOTSTRAP0000000", "bootstrap"))
+	// Before enforcement moto accepts any credentials; this id is deliberately not shaped like
+	// an AWS access key id, so it cannot be mistaken for one.
+	im := iam.NewFromConfig(cfg("moto-bootstrap", "bootstrap"))
 	fail := func(err error) (*motoEnv, error) { m.Stop(); return nil, err }
 	if _, err := im.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("operator")}); err != nil {
 		return fail(err)

@@ -64,12 +64,21 @@ func (s *Server) deleteGroup(_ caller, q url.Values) (any, *apiError) {
 	return nil, nil
 }
 
-func (s *Server) addUserToGroup(_ caller, q url.Values) (any, *apiError) {
+// groupAndUser finds the group and the user a membership call names.
+func (s *Server) groupAndUser(q url.Values) (*group, *user, *apiError) {
 	g, e := s.findGroup(q.Get("GroupName"))
 	if e != nil {
-		return nil, e
+		return nil, nil, e
 	}
 	u, e := s.findUser(q.Get("UserName"))
+	if e != nil {
+		return nil, nil, e
+	}
+	return g, u, nil
+}
+
+func (s *Server) addUserToGroup(_ caller, q url.Values) (any, *apiError) {
+	g, u, e := s.groupAndUser(q)
 	if e != nil {
 		return nil, e
 	}
@@ -83,11 +92,7 @@ func (s *Server) addUserToGroup(_ caller, q url.Values) (any, *apiError) {
 }
 
 func (s *Server) removeUserFromGroup(_ caller, q url.Values) (any, *apiError) {
-	g, e := s.findGroup(q.Get("GroupName"))
-	if e != nil {
-		return nil, e
-	}
-	u, e := s.findUser(q.Get("UserName"))
+	g, u, e := s.groupAndUser(q)
 	if e != nil {
 		return nil, e
 	}
