@@ -80,7 +80,11 @@ const (
 	HealthPolicy     = "policy"
 	HealthVault      = "vault link"
 	HealthSync       = "last sync"
+	HealthRotation   = "key rotation" // listed only while a rotation is under way
 )
+
+// rotateFix is the fix for a key that should be replaced while the integration still works.
+const rotateFix = "rotate the key: vaultlink rotate-key (or Rotate the key on the Health page) makes a new one, moves Secret Server to it and deletes the old one"
 
 // CheckHealth reads what exists now and compares it with the record, item by item. It only
 // reads: nothing in AWS, Secret Server or the keyring is changed.
@@ -100,8 +104,12 @@ func CheckHealth(ctx context.Context, svc Services, st *State) HealthReport {
 	}
 	rerun := "rerun module 1 (vaultlink apply, or Run in the window)"
 	userOK := checkUser(ctx, svc, st, add, rerun)
+	if rot := st.Rotation; rot != nil {
+		add(HealthRotation, HealthWarn, fmt.Sprintf("a rotation of access key %s stopped after stage %q (started %s)", MaskKeyID(rot.OldKeyID), rot.Stage, rot.Started.UTC().Format("2006-01-02 15:04 MST")),
+			"vaultlink rotate-key (or Rotate the key on the Health page) finishes it where it stopped")
+	}
 	if userOK {
-		checkKey(ctx, svc, p, now(), add)
+		checkKey(ctx, svc, st, now(), add)
 		checkMembership(ctx, svc, p, add)
 		checkPolicy(ctx, svc, p, add)
 	}
@@ -138,8 +146,9 @@ func checkUser(ctx context.Context, svc Services, st *State, add addFunc, rerun 
 	return true
 }
 
-func checkKey(ctx context.Context, svc Services, p Progress, now time.Time, add addFunc) {
-	rotate := "create a new key with VaultLink (rerun module 1's key step), which stores it in the keyring and Secret Server"
+func checkKey(ctx context.Context, svc Services, st *State, now time.Time, add addFunc) {
+	p := st.Progress
+	remake := "create a new key with VaultLink (rerun module 1's key step, then module 2's secret step): the key step stores it in the keyring"
 	if p.AccessKeyID == "" {
 		add(HealthKey, HealthUnknown, "the record has no access key", "run module 1's key step")
 		return
@@ -160,13 +169,13 @@ func checkKey(ctx context.Context, svc Services, p Progress, now time.Time, add 
 		if len(others) > 0 {
 			detail += "; the user has " + strings.Join(others, ", ") + " instead: it was replaced outside VaultLink"
 		}
-		add(HealthKey, HealthDrift, detail, rotate+"; delete keys VaultLink does not know")
+		add(HealthKey, HealthDrift, detail, remake+"; delete keys VaultLink does not know")
 		return
 	}
 	k := keys[i]
 	if k.Status != "Active" {
 		add(HealthKey, HealthDrift, "key "+masked+" is "+k.Status+": Secret Server cannot sign in",
-			fmt.Sprintf("aws iam update-access-key --user-name %s --access-key-id %s --status Active, or %s", p.UserName, p.AccessKeyID, rotate))
+			fmt.Sprintf("aws iam update-access-key --user-name %s --access-key-id %s --status Active, or %s", p.UserName, p.AccessKeyID, rotateFix))
 		return
 	}
 	age := now.Sub(k.Created)
@@ -182,11 +191,24 @@ func checkKey(ctx context.Context, svc Services, p Progress, now time.Time, add 
 			detail += " by " + lu.Service
 		}
 	}
-	if extra := len(keys) - 1; extra > 0 {
-		detail += fmt.Sprintf("; the user has %d other key(s) VaultLink does not know", extra)
+	unknown := 0
+	for _, o := range keys {
+		switch {
+		case o.ID == p.AccessKeyID:
+		case keptKey(st.KeptKeys, o.ID):
+			i := slices.IndexFunc(st.KeptKeys, func(x KeptKey) bool { return x.ID == o.ID })
+			detail += fmt.Sprintf("; the old key %s is kept (%s) until %s", MaskKeyID(o.ID), o.Status, st.KeptKeys[i].Until.UTC().Format("2006-01-02"))
+		case st.Rotation != nil && (o.ID == st.Rotation.OldKeyID || o.ID == st.Rotation.NewKeyID):
+			detail += fmt.Sprintf("; key %s belongs to the rotation under way", MaskKeyID(o.ID))
+		default:
+			unknown++
+		}
+	}
+	if unknown > 0 {
+		detail += fmt.Sprintf("; the user has %d other key(s) VaultLink does not know", unknown)
 	}
 	if age >= KeyAgeWarning {
-		add(HealthKey, HealthWarn, detail+": due for rotation (90 days)", rotate)
+		add(HealthKey, HealthWarn, detail+": due for rotation (90 days)", rotateFix)
 		return
 	}
 	add(HealthKey, HealthOK, detail, "")
@@ -313,7 +335,7 @@ func checkSecretServer(ctx context.Context, svc Services, p Progress, add addFun
 			add(HealthSecret, HealthDrift, fmt.Sprintf("secret %d has no %q field", p.SecretID, p.Template.AccessKey.Slug), "rerun module 2")
 		case got.Reveal() != p.AccessKeyID:
 			add(HealthSecret, HealthDrift, fmt.Sprintf("secret %d's access key field no longer holds %s: Secret Server signs in with another key", p.SecretID, MaskKeyID(p.AccessKeyID)),
-				"create a new key with VaultLink, which writes both fields of the secret (or set the field back in Secret Server)")
+				rotateFix+", writing both fields of the secret (or set the field back in Secret Server)")
 		default:
 			add(HealthSecret, HealthOK, fmt.Sprintf("secret %d holds access key %s", p.SecretID, MaskKeyID(p.AccessKeyID)), "")
 		}
@@ -367,7 +389,11 @@ func checkLastSync(st *State, add addFunc) {
 // is copied under the lock; the calls run outside it.
 func (s *Session) Health(ctx context.Context) HealthReport {
 	s.mu.Lock()
-	st := &State{Progress: s.state.Progress, Journal: slices.Clone(s.state.Journal), Steps: map[string]StepRecord{}}
+	st := &State{Progress: s.state.Progress, Journal: slices.Clone(s.state.Journal), KeptKeys: slices.Clone(s.state.KeptKeys), Steps: map[string]StepRecord{}}
+	if s.state.Rotation != nil {
+		rot := *s.state.Rotation
+		st.Rotation = &rot
+	}
 	for k, v := range s.state.Steps {
 		st.Steps[k] = v
 	}

@@ -32,7 +32,7 @@ func TestHealthWarnsFromNinetyDays(t *testing.T) {
 		if key.Status != c.want || r.ExitCode() != 0 {
 			t.Fatalf("a key %v old: %s (%s), exit %d; want %s and exit 0", c.age, key.Status, key.Detail, r.ExitCode(), c.want)
 		}
-		if c.want == wizard.HealthWarn && (!strings.Contains(key.Detail, "due for rotation") || !strings.Contains(key.Fix, "new key with VaultLink")) {
+		if c.want == wizard.HealthWarn && (!strings.Contains(key.Detail, "due for rotation") || !strings.Contains(key.Fix, "vaultlink rotate-key")) {
 			t.Fatalf("the warning must say why and how: %+v", key)
 		}
 	}

@@ -77,6 +77,9 @@ type IAM interface {
 	CreateAccessKey(ctx context.Context, user string) (AccessKey, error)
 	// DeleteAccessKey deletes the key and its description tag (gone already counts as done).
 	DeleteAccessKey(ctx context.Context, user, keyID string) error
+	// SetAccessKeyStatus is iam:UpdateAccessKey: active or inactive (key rotation deactivates
+	// the old key before deleting it, as AWS advises).
+	SetAccessKeyStatus(ctx context.Context, user, keyID string, active bool) error
 	// AccessKeyLastUsed is iam:GetAccessKeyLastUsed (the health check reports it).
 	AccessKeyLastUsed(ctx context.Context, id string) (KeyLastUsed, error)
 	TagUser(ctx context.Context, user, key, value string) error
@@ -170,7 +173,7 @@ type NewSecretServerSecret struct {
 	Fields     []FieldValue
 }
 
-// FieldValue is one field of a new secret.
+// FieldValue is one field of a secret to write.
 type FieldValue struct {
 	FieldID int
 	Slug    string
@@ -245,6 +248,9 @@ type SecretServer interface {
 	FindSecretByName(ctx context.Context, name string) (*SecretRef, error)
 	CreateSecret(ctx context.Context, s NewSecretServerSecret) (SecretRef, error)
 	SecretFields(ctx context.Context, id int) (map[string]Secret, error)
+	// UpdateSecretFields sets the given fields of an existing secret (key rotation writes the
+	// access key and secret key fields); the other fields keep their values.
+	UpdateSecretFields(ctx context.Context, id int, fields []FieldValue) error
 	LinkSettings(ctx context.Context, credentialSecretID int, region string) (LinkSettings, error)
 	Vaults(ctx context.Context) ([]Vault, error)
 	CreateVault(ctx context.Context, v VaultSpec) (Vault, error)

@@ -131,7 +131,13 @@ func reconcileKeys(ctx context.Context, r *run, user string, keys []KeyMeta) (ke
 	hasIntent = hasIntent && intent.Intent
 	desc := r.set("description_tag")
 	var orphans []string
+	kept := r.s.keptKeys()
 	for _, k := range keys {
+		if keptKey(kept, k.ID) {
+			// Retired by a rotation on purpose (--keep-old): neither reused nor an orphan.
+			res.live = append(res.live, k)
+			continue
+		}
 		_, journaled := r.s.journalGet(EntityRef{KindAccessKey, k.ID})
 		ours := k.ID == recorded || journaled || (hasIntent && !slices.Contains(intent.Before, k.ID)) || (desc != "" && tags[k.ID] == desc)
 		if !ours {
@@ -172,9 +178,9 @@ func reconcileKeys(ctx context.Context, r *run, user string, keys []KeyMeta) (ke
 // createKeyIntoKeyring makes a new access key the crash-safe way: the intent (with the ids of
 // the keys that exist already) is saved first, so a key that appears later is known to be
 // VaultLink's; the secret goes into the keyring before anything else, because AWS never shows
-// it again; only then is the key recorded. If the keyring refuses the secret, the key is
-// deleted at once: nobody could ever use it.
-func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMeta) (AccessKey, error) {
+// it again; only then is the key recorded (by record, which settles the intent). If the
+// keyring refuses the secret, the key is deleted at once: nobody could ever use it.
+func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMeta, record func(keyID string) error) (AccessKey, error) {
 	iam, kr := r.svc.IAM, r.svc.Keyring
 	if len(live) >= 2 {
 		ids := make([]string, len(live))
@@ -205,7 +211,7 @@ func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMe
 		}
 		return AccessKey{}, fmt.Errorf("%s. VaultLink deleted that key again, since nobody could ever use it. Make the keyring usable (unlock it, or start it) and run this step again", why)
 	}
-	if err := r.adoptKey(user, key.ID, true); err != nil {
+	if err := record(key.ID); err != nil {
 		// The secret is in the keyring under a name derived from the key, so the next run
 		// finds and reuses the key even though this record was not written.
 		return AccessKey{}, fmt.Errorf("access key %s is stored in %s, but the progress file could not be written: %w", MaskKeyID(key.ID), kr.Name(), err)
@@ -213,15 +219,23 @@ func createKeyIntoKeyring(ctx context.Context, r *run, user string, live []KeyMe
 	return key, nil
 }
 
-// adoptKey records the key and its keyring entry as VaultLink's, and settles the intent.
+// adoptKey records the key and its keyring entry as VaultLink's and as the integration's key,
+// and settles the intent.
 func (r *run) adoptKey(user, keyID string, created bool) error {
+	ref := KeyringRef(user, keyID)
+	return r.recordKey(user, keyID, created, func(st *State) { st.Progress.AccessKeyID, st.Progress.KeyringRef = keyID, ref })
+}
+
+// recordKey journals the key and its keyring entry as VaultLink's, settles the intent, and
+// applies also (what the caller records with it) in the same save.
+func (r *run) recordKey(user, keyID string, created bool, also func(st *State)) error {
 	ref := KeyringRef(user, keyID)
 	at := r.s.now()
 	return r.s.commit(func(st *State) {
 		st.Journal = journalPut(st.Journal, JournalEntry{EntityRef: EntityRef{KindAccessKey, keyID}, ID: keyID, Created: created, At: at})
 		st.Journal = journalPut(st.Journal, JournalEntry{EntityRef: EntityRef{KindKeyringEntry, ref}, Created: true, At: at})
 		st.Journal = slices.DeleteFunc(st.Journal, func(e JournalEntry) bool { return e.same(keyIntent(user)) })
-		st.Progress.AccessKeyID, st.Progress.KeyringRef = keyID, ref
+		also(st)
 	})
 }
 

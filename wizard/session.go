@@ -748,6 +748,8 @@ func (s *Session) Cleanup(ctx context.Context, progress func(string)) ([]string,
 		st.Progress = Progress{}
 		st.Journal = nil
 		st.Consents = nil
+		st.Rotation = nil
+		st.KeptKeys = nil
 	})
 	s.emit(cleanRef, "done", fmt.Sprintf("Clean-up finished: %d change(s)", len(done)))
 	return done, err

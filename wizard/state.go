@@ -24,7 +24,14 @@ type State struct {
 	Journal []JournalEntry `json:"journal,omitempty"`
 	// Consents are the existing entities the admin agreed to use although VaultLink did not
 	// create them.
-	Consents  []EntityRef            `json:"consents,omitempty"`
+	Consents []EntityRef `json:"consents,omitempty"`
+	// Rotation is a key rotation under way (rotate.go): saved at each stage, so an
+	// interrupted rotation resumes where it stopped.
+	Rotation *Rotation `json:"rotation,omitempty"`
+	// KeptKeys are old access keys a rotation left inactive on purpose (--keep-old), with the
+	// date from which the next rotation deletes them. They are VaultLink's but retired: never
+	// reused, never taken for orphans.
+	KeptKeys  []KeptKey              `json:"keptKeys,omitempty"`
 	Steps     map[string]StepRecord  `json:"steps"`
 	Checks    map[string]CheckRecord `json:"checks"`
 	UpdatedAt time.Time              `json:"updatedAt"`
@@ -60,6 +67,8 @@ type Progress struct {
 	// APIMap is kept as JSON text so Progress stays comparable.
 	APICapabilities *Capabilities `json:"apiCapabilities,omitempty"`
 	APIMap          string        `json:"apiMap,omitempty"`
+	// RotatedAt is when the last key rotation finished.
+	RotatedAt time.Time `json:"rotatedAt,omitzero"`
 	// PushBefore is the pushed secret's version in AWS when the guided sync step was shown.
 	PushBefore *SecretVersion `json:"pushBefore,omitempty"`
 }

@@ -206,6 +206,9 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 	if err != nil {
 		return StepRecord{}, err
 	}
+	if err := r.s.rotationBlocks(); err != nil {
+		return StepRecord{}, err
+	}
 	keys, err := iam.AccessKeys(ctx, user)
 	if err != nil {
 		return StepRecord{}, err
@@ -228,7 +231,7 @@ func runCreateAccessKey(ctx context.Context, r *run) (StepRecord, error) {
 			return StepRecord{}, err
 		}
 	} else {
-		key, err = createKeyIntoKeyring(ctx, r, user, rec.live)
+		key, err = createKeyIntoKeyring(ctx, r, user, rec.live, func(id string) error { return r.adoptKey(user, id, true) })
 		if err != nil {
 			return StepRecord{}, err
 		}

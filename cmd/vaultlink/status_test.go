@@ -125,7 +125,7 @@ func TestStatusNamesEachDriftWithItsFix(t *testing.T) {
 	if err := ss.ConsoleSetField(p.SecretID, p.Template.AccessKey.Slug, "AKIAOTHERKEY00000000"); err != nil {
 		t.Fatal(err)
 	}
-	drift(wizard.HealthSecret, "access key field no longer holds", "create a new key with VaultLink")
+	drift(wizard.HealthSecret, "access key field no longer holds", "vaultlink rotate-key")
 	if err := ss.ConsoleSetField(p.SecretID, p.Template.AccessKey.Slug, p.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}

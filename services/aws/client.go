@@ -365,6 +365,22 @@ func (c *Client) DeleteAccessKey(ctx context.Context, user, keyID string) error 
 	return nil
 }
 
+// SetAccessKeyStatus makes the key active or inactive (iam:UpdateAccessKey). Setting the
+// status it has already is accepted by AWS, so a rerun after an interruption is harmless.
+func (c *Client) SetAccessKeyStatus(ctx context.Context, user, keyID string, active bool) error {
+	status := iamtypes.StatusTypeInactive
+	if active {
+		status = iamtypes.StatusTypeActive
+	}
+	if _, err := c.iam.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: &user, AccessKeyId: &keyID, Status: status}); err != nil {
+		if isGone(err) {
+			return fmt.Errorf("access key %s of %s: %w", wizard.MaskKeyID(keyID), user, wizard.ErrNotFound)
+		}
+		return fmt.Errorf("set access key %s of %s to %s: %w", wizard.MaskKeyID(keyID), user, status, c.friendly(err))
+	}
+	return nil
+}
+
 // TagUser sets one tag on the user (the console's access key description is such a tag).
 func (c *Client) TagUser(ctx context.Context, user, key, value string) error {
 	if _, err := c.iam.TagUser(ctx, &iam.TagUserInput{UserName: &user, Tags: []iamtypes.Tag{{Key: &key, Value: &value}}}); err != nil {

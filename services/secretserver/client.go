@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -546,6 +547,37 @@ func (c *Client) SecretFields(ctx context.Context, id int) (map[string]wizard.Se
 		out[f.Slug] = wizard.NewSecret(f.ItemValue)
 	}
 	return out, nil
+}
+
+// UpdateSecretFields writes the given fields of an existing secret with the vendor SDK: the
+// secret is read, the fields (matched by id, else slug) take their new values, and the whole
+// secret is written back (PUT /api/v1/secrets/{id}), so the other fields keep theirs.
+func (c *Client) UpdateSecretFields(ctx context.Context, id int, fields []wizard.FieldValue) error {
+	var sec *server.Secret
+	err := c.withVendor(ctx, func(sdk *server.Server) (err error) { sec, err = sdk.SecretContext(ctx, id); return err })
+	c.audit.Record(audit.Entry{System: "secret-server", Operation: "GET /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	if err != nil {
+		return fmt.Errorf("read secret %d: %w", id, explain(err))
+	}
+	for _, f := range fields {
+		i := slices.IndexFunc(sec.Fields, func(x server.SecretField) bool {
+			return (f.FieldID != 0 && x.FieldID == f.FieldID) || (f.Slug != "" && strings.EqualFold(x.Slug, f.Slug))
+		})
+		if i < 0 {
+			return fmt.Errorf("secret %d has no field %q: check its template in Secret Server", id, f.Slug)
+		}
+		sec.Fields[i].ItemValue = f.Value.Reveal()
+	}
+	err = c.withVendor(ctx, func(sdk *server.Server) error { _, err := sdk.UpdateSecretContext(ctx, *sec); return err })
+	c.audit.Record(audit.Entry{System: "secret-server", Operation: "PUT /api/v1/secrets/{id}", Target: strconv.Itoa(id), Outcome: outcome(err)})
+	var pw *server.PartialWriteError
+	if errors.As(err, &pw) {
+		return fmt.Errorf("secret %d was written but could not be read back: open it in Secret Server to check it", id)
+	}
+	if err != nil {
+		return fmt.Errorf("update secret %d: %w", id, explain(err))
+	}
+	return nil
 }
 
 // DeleteSecret deletes a secret with the vendor SDK.

@@ -245,6 +245,53 @@ func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// updateSecret is PUT /api/v1/secrets/{id}: the whole secret is sent back (the vendor SDK
+// reads it, changes fields, and writes it). Given items replace the values of their fields
+// (matched by field id, else slug); a required field left empty is refused, and nothing is
+// changed unless the whole update is valid.
+func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
+	sec := s.lookupSecret(w, r)
+	if sec == nil {
+		return
+	}
+	var in secret
+	if err := decode(r, &in); err != nil {
+		apiError(w, 400, "API_InvalidRequest", "The request body is not valid JSON.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.db.template(sec.SecretTemplateID)
+	switch {
+	case in.ID != 0 && in.ID != sec.ID:
+		apiError(w, 400, "API_InvalidRequest", "The secret id in the body does not match the URL.")
+		return
+	case strings.TrimSpace(in.Name) == "":
+		apiError(w, 400, "API_SecretNameRequired", "Secret name is required.")
+		return
+	case t == nil:
+		apiError(w, 400, "API_SecretTemplateNotFound", "Secret Template not found.")
+		return
+	}
+	items := slices.Clone(sec.Items)
+	for i, it := range items {
+		for _, given := range in.Items {
+			if (given.FieldID != 0 && given.FieldID == it.FieldID) || (given.FieldID == 0 && strings.EqualFold(given.Slug, it.Slug)) {
+				items[i].ItemValue = given.ItemValue
+			}
+		}
+	}
+	for _, f := range t.Fields {
+		i := slices.IndexFunc(items, func(it item) bool { return it.FieldID == f.SecretTemplateFieldID })
+		if f.IsRequired && (i < 0 || items[i].ItemValue == "") {
+			apiError(w, 400, "API_RequiredFieldMissing", "The field %s is required.", f.Name)
+			return
+		}
+	}
+	sec.Name, sec.Items = in.Name, items
+	writeJSON(w, 200, sec)
+}
+
 func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
 	if sec := s.lookupSecret(w, r); sec != nil {
 		s.mu.Lock()

@@ -212,6 +212,7 @@ func (s *Server) routes() {
 	api("POST /secrets", s.createSecret)
 	api("POST /secrets/{$}", s.createSecret) // the SDK posts to "secrets/"
 	api("GET /secrets/{id}", s.getSecret)
+	api("PUT /secrets/{id}", s.updateSecret)
 	api("DELETE /secrets/{id}", s.deleteSecret)
 	api("GET /secrets/{id}/fields/{slug}", s.getSecretField)
 	// The external-vault operations, in the chosen dialect; a server without them answers
