@@ -107,7 +107,7 @@ func (r *run) serverCapabilities(ctx context.Context) (Capabilities, error) {
 			info := ServerInfo{URL: r.got().SecretServerURL, Capabilities: caps, APIMap: []byte(m), ExternalVaultAPI: caps.Module3.Automated && caps.Module6.Automated}
 			return caps, s.noteConnected(ss, info)
 		}
-		r.progress("Secret Server's version changed since its API was discovered: discovering it again")
+		r.progress("Secret Server's address or version changed since its API was discovered (a practice server gets a new port each start): discovering it again")
 	}
 	info, err := ss.Connect(ctx)
 	if err != nil {

@@ -366,13 +366,7 @@ func TestCrashAtEveryCall(t *testing.T) {
 		t.Fatalf("want CreateAccessKey followed by the keyring write among the calls: %v", ops)
 	}
 	last := len(ops)
-	lo, hi := 1, last
-	if s := os.Getenv("VAULTLINK_CRASH_POINTS"); s != "" { // for debugging: "17" or "10-20"
-		a, b, _ := strings.Cut(s, "-")
-		lo, _ = strconv.Atoi(a)
-		hi, _ = strconv.Atoi(orDefault(b, a))
-		hi = min(hi, last)
-	}
+	lo, hi := crashPoints(last)
 	var survived, cleaned atomic.Int64
 	t.Run("points", func(t *testing.T) {
 		for n := lo; n <= hi; n++ {
@@ -477,6 +471,19 @@ func TestOrphanKeyNeedsConsent(t *testing.T) {
 	if c := w.awsCounts(t); c.keys != 1 {
 		t.Fatalf("without consent the orphaned key must stay: %d keys", c.keys)
 	}
+}
+
+// crashPoints is the range of calls to kill after: all of them, or for debugging the ones
+// VAULTLINK_CRASH_POINTS names ("17" or "10-20").
+func crashPoints(last int) (lo, hi int) {
+	lo, hi = 1, last
+	if s := os.Getenv("VAULTLINK_CRASH_POINTS"); s != "" {
+		a, b, _ := strings.Cut(s, "-")
+		lo, _ = strconv.Atoi(a)
+		hi, _ = strconv.Atoi(orDefault(b, a))
+		hi = min(hi, last)
+	}
+	return lo, hi
 }
 
 // isCreate says whether a recorded call makes something (the points where an interrupted run

@@ -64,6 +64,16 @@ func TestSecretAccessKeyNeverLeaks(t *testing.T) {
 		t.Fatalf("the audit log must record the calls (and only their names): %v", err)
 	}
 
+	// A key rotation on that record: its output and the files it writes (the new key's secret
+	// is the same canary).
+	var rout, rerr bytes.Buffer
+	if code := run([]string{"rotate-key", "--practice", "--sandbox", env, "--state-dir", r.stateDir}, &rout, &rerr); code != 0 {
+		t.Fatalf("rotate-key exited %d\n%s\n%s", code, rout.String(), rerr.String())
+	}
+	assertNoCanary(t, "rotate-key's stdout", rout.String())
+	assertNoCanary(t, "rotate-key's stderr", rerr.String())
+	assertNoCanaryInFiles(t, r.stateDir)
+
 	// In the window: walk every page of every module and read all the text it renders.
 	test.NewTempApp(t)
 	dir := t.TempDir()

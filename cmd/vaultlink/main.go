@@ -32,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runStatus(args[1:], stdout, stderr)
 		case "export":
 			return runExport(args[1:], stdout, stderr)
+		case "rotate-key":
+			return runRotateKey(args[1:], stdout, stderr)
 		case "version", "--version":
 			fmt.Fprintln(stdout, "vaultlink", version)
 			return 0
@@ -56,6 +58,10 @@ Usage:
   vaultlink status [--from wizard|apply]
                                     compare what exists now with the record, item by item, each
                                     with its fix; exit 0 healthy, 1 drift, 2 could not check
+  vaultlink rotate-key [--keep-old DAYS] [--from wizard|apply]
+                                    replace the access key: a new key into the keyring and
+                                    Secret Server, both checked, the old key deactivated, a sync
+                                    checked, the old key deleted; run again to resume
   vaultlink export --format terraform|cloudformation|aws-cli [--out FILE] [--from wizard|apply]
                                     write what the recorded run set up in AWS as infrastructure
                                     code (never the access key: rotate it with VaultLink)

@@ -22,39 +22,51 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	statePath, code := c.recordPath(fs, "status", *from, stderr)
-	if code != 0 {
+	statePath, st, rt, code := c.openRecord(fs, "status", *from, stderr)
+	if rt == nil {
 		return code
+	}
+	defer rt.close()
+	fmt.Fprintf(stdout, "VaultLink status of %s\n", statePath)
+	report := wizard.CheckHealth(rt.ctx, rt.st.Services, st)
+	printHealth(stdout, report)
+	return report.ExitCode()
+}
+
+// openRecord finds the record a day-two command works on (the one that exists, or the one
+// --from names), loads it and builds the services it was made with. On failure it reports to
+// stderr and returns a nil runtime and the exit status (2: nothing could be done).
+func (c *common) openRecord(fs *flag.FlagSet, cmd, from string, stderr io.Writer) (string, *wizard.State, *unattended, int) {
+	statePath, code := c.recordPath(fs, cmd, from, stderr)
+	if code != 0 {
+		return "", nil, nil, code
 	}
 	st, err := wizard.Store{Path: statePath}.Load()
 	if err != nil {
-		fmt.Fprintln(stderr, "vaultlink status:", err)
-		return 2
+		fmt.Fprintf(stderr, "vaultlink %s: %v\n", cmd, err)
+		return "", nil, nil, 2
 	}
 	data := runs[0].data
 	if filepath.Base(statePath) == runs[1].state {
 		data = runs[1].data
 	}
-	// Whatever stops the services from being built, nothing could be checked.
-	rt, _ := c.openUnattended("status", filepath.Dir(statePath), data, stderr)
+	// Whatever stops the services from being built, nothing could be done.
+	rt, _ := c.openUnattended(cmd, filepath.Dir(statePath), data, stderr)
 	if rt == nil {
-		return 2
+		return "", nil, nil, 2
 	}
-	defer rt.close()
-	// Practice servers that started empty would make every item look deleted: that is not
-	// drift, the record simply cannot be compared.
-	if st := rt.st; st.Practice && st.Sandbox != nil && !st.PracticeRestored {
-		why := st.PracticeNotice
+	// Practice servers that started empty would make everything the record names look
+	// deleted: the record cannot be worked on.
+	if sk := rt.st; sk.Practice && sk.Sandbox != nil && !sk.PracticeRestored {
+		why := sk.PracticeNotice
 		if why == "" {
 			why = "there is no saved practice data for this record"
 		}
-		fmt.Fprintf(stderr, "vaultlink status: cannot compare the practice record %s: %s\n", statePath, why)
-		return 2
+		fmt.Fprintf(stderr, "vaultlink %s: cannot work on the practice record %s: %s\n", cmd, statePath, why)
+		rt.close()
+		return "", nil, nil, 2
 	}
-	fmt.Fprintf(stdout, "VaultLink status of %s\n", statePath)
-	report := wizard.CheckHealth(rt.ctx, rt.st.Services, st)
-	printHealth(stdout, report)
-	return report.ExitCode()
+	return statePath, st, rt, 0
 }
 
 // printHealth writes one line per item and its fix below it; the last line sums up.

@@ -207,7 +207,7 @@ func TestStatusPractice(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "practice", "apply-practice-data.enc"), []byte("garbage"), 0o600)
 	out.Reset()
 	errb.Reset()
-	if code := run([]string{"status", "--practice", "--state-dir", dir}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "cannot compare the practice record") || strings.Contains(out.String(), "DRIFT") {
+	if code := run([]string{"status", "--practice", "--state-dir", dir}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "cannot work on the practice record") || strings.Contains(out.String(), "DRIFT") {
 		t.Fatalf("unusable practice data: exit %d, want 2\n%s\n%s", code, out.String(), errb.String())
 	}
 }

@@ -160,6 +160,40 @@ func TestAccessKeysTheirLimitAndDescriptionTag(t *testing.T) {
 	})
 }
 
+// Rotation deactivates the old key before deleting it: an inactive key stops signing in, the
+// same status twice is accepted, and a key that is gone is ErrNotFound (the rotation goes on).
+func TestAccessKeyStatusAndAGoneKey(t *testing.T) {
+	eachServer(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		e.admin.EnsureUser(ctx, "u", false)
+		k, err := e.admin.CreateAccessKey(ctx, "u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 2; i++ {
+			if err := e.admin.SetAccessKeyStatus(ctx, "u", k.ID, false); err != nil {
+				t.Fatalf("deactivate (%d): %v", i, err)
+			}
+		}
+		keys, err := e.admin.AccessKeys(ctx, "u")
+		if err != nil || len(keys) != 1 || keys[0].Status != "Inactive" {
+			t.Fatalf("keys after deactivating: %+v %v", keys, err)
+		}
+		if err := e.admin.SetAccessKeyStatus(ctx, "u", k.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if keys, _ := e.admin.AccessKeys(ctx, "u"); keys[0].Status != "Active" {
+			t.Fatalf("reactivated key reads %s", keys[0].Status)
+		}
+		if err := e.admin.DeleteAccessKey(ctx, "u", k.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.admin.SetAccessKeyStatus(ctx, "u", k.ID, false); !errors.Is(err, wizard.ErrNotFound) {
+			t.Fatalf("a deleted key must be ErrNotFound, got %v", err)
+		}
+	})
+}
+
 func TestPolicyIsCreatedVersionedAndAttached(t *testing.T) {
 	eachServer(t, func(t *testing.T, e env) {
 		ctx := context.Background()
