@@ -57,6 +57,10 @@ type UI struct {
 	busy   sync.WaitGroup
 	mu     sync.Mutex
 	cancel context.CancelFunc
+	// stopRotation stops the key rotation while one runs (the Health page's Cancel and Esc);
+	// it is kept apart from cancel, which the health check started beside it takes over.
+	stopRotation context.CancelFunc
+	rotating     bool // a key rotation is running (touched on the UI goroutine only)
 	// onMain serializes callbacks that touch widgets. On a real display fyne.Do already runs
 	// them one at a time on the main goroutine; Fyne's test driver runs them on the caller's
 	// goroutine, so without this two finishing operations could touch widgets at once.
@@ -65,6 +69,7 @@ type UI struct {
 	current string // "welcome", "connections", "step:<module>/<step>", "check:<module>", "complete", "health"
 	step    *stepPage
 	check   *checkPage
+	health  *healthPage
 	start   *widget.Button // the welcome page's main button
 }
 
