@@ -57,19 +57,24 @@ type UI struct {
 	busy   sync.WaitGroup
 	mu     sync.Mutex
 	cancel context.CancelFunc
+	// stopRotation stops the key rotation while one runs (the Health page's Cancel and Esc);
+	// it is kept apart from cancel, which the health check started beside it takes over.
+	stopRotation context.CancelFunc
+	rotating     bool // a key rotation is running (touched on the UI goroutine only)
 	// onMain serializes callbacks that touch widgets. On a real display fyne.Do already runs
 	// them one at a time on the main goroutine; Fyne's test driver runs them on the caller's
 	// goroutine, so without this two finishing operations could touch widgets at once.
 	onMain sync.Mutex
 
-	current string // "welcome", "connections", "step:<module>/<step>", "check:<module>", "complete"
+	current string // "welcome", "connections", "step:<module>/<step>", "check:<module>", "complete", "health"
 	step    *stepPage
 	check   *checkPage
+	health  *healthPage
 	start   *widget.Button // the welcome page's main button
 }
 
-// New builds the window's content for a session and shows the welcome page (or where the admin
-// left off).
+// New builds the window's content for a session and shows the welcome page, or, on a finished
+// run, the Health page (which checks at once; the summary is a button away).
 func New(win fyne.Window, s *wizard.Session, info Info) *UI {
 	u := &UI{win: win, s: s, info: info}
 	u.covered = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
@@ -95,7 +100,7 @@ func New(win fyne.Window, s *wizard.Session, info Info) *UI {
 	u.bindKeys()
 	u.refreshChrome()
 	if _, _, done := s.Resume(); done {
-		u.ShowComplete()
+		u.ShowHealth()
 	} else {
 		u.ShowWelcome()
 	}
@@ -143,7 +148,9 @@ func (u *UI) refreshChrome() {
 		objs = append(objs, u.navButton(label, icon, active, st != wizard.Locked, func() { u.openModule(id) }))
 	}
 	_, _, done := u.s.Resume()
-	objs = append(objs, u.navButton("Training summary", theme.DocumentIcon(), u.current == "complete", done, u.ShowComplete))
+	objs = append(objs, u.navButton("Training summary", theme.DocumentIcon(), u.current == "complete", done, u.ShowComplete),
+		// The health check has something to compare once module 1 made the user.
+		u.navButton("Health", theme.InfoIcon(), u.current == "health", u.s.Progress().UserName != "", u.ShowHealth))
 	u.sidebar.Objects = objs
 	u.sidebar.Refresh()
 }

@@ -8,7 +8,8 @@ import (
 
 // Keyboard use: Tab and Shift+Tab move between fields and buttons (Space presses a focused
 // button); Enter does the page's main action (start, run the step, go on, check the answer);
-// Escape cancels a running step; on a knowledge check the keys 1–4 choose an answer.
+// Escape cancels a running step (on the Health page, also a running key rotation); on a
+// knowledge check the keys 1–4 choose an answer.
 
 func (u *UI) bindKeys() {
 	c := u.win.Canvas()
@@ -18,6 +19,9 @@ func (u *UI) bindKeys() {
 			u.Primary()
 		case fyne.KeyEscape:
 			u.cancelRun()
+			if u.current == "health" {
+				u.cancelRotation()
+			}
 		}
 	})
 	c.SetOnTypedRune(func(r rune) {

@@ -279,19 +279,29 @@ func (u *UI) RunStep(ref wizard.StepRef) {
 // earlier run was stopped between creating the key and storing it); on yes it records the
 // consent and runs the step again, which deletes them and makes a new key.
 func (u *UI) askReplaceOrphans(ref wizard.StepRef, oe *wizard.OrphanKeysError) {
+	u.confirmOrphans(oe, "Delete and create", func() {
+		if u.step != nil && u.step.ref == ref {
+			u.RunStep(ref)
+		}
+	})
+}
+
+// confirmOrphans names the orphaned keys and asks; on yes it records the consent and then
+// calls again (on the UI goroutine), which runs the refused work once more.
+func (u *UI) confirmOrphans(oe *wizard.OrphanKeysError, yes string, again func()) {
 	keys := make([]string, len(oe.Keys))
 	for i, k := range oe.Keys {
 		keys[i] = wizard.MaskKeyID(k)
 	}
 	msg := para(fmt.Sprintf("IAM user %s has %d access key(s) VaultLink created whose secret is in no keyring entry: %s.\n\nAn earlier run was stopped before the secret could be stored (or the keyring entry was deleted), so nobody can ever use these keys, and they count toward AWS's limit of two keys per user.\n\nDelete them and create a new key now?", oe.User, len(oe.Keys), strings.Join(keys, ", ")))
-	d := dialog.NewCustomConfirm("Delete the orphaned access key?", "Delete and create", "Cancel", msg, func(ok bool) {
+	d := dialog.NewCustomConfirm("Delete the orphaned access key?", yes, "Cancel", msg, func(ok bool) {
 		if !ok {
 			return
 		}
 		var err error
 		u.background(func() { err = u.s.AllowReplaceOrphanKeys() }, func() {
-			if err == nil && u.step != nil && u.step.ref == ref {
-				u.RunStep(ref)
+			if err == nil {
+				again()
 			}
 		})
 	}, u.win)

@@ -435,8 +435,9 @@ func TestReportExportHasTheIDsAndNoSecret(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
 	u.WaitIdle()
+	uitest.Tap(t, w.Canvas(), "Back to the summary") // a finished run opens on the Health page
 	if u.Current() != "complete" {
-		t.Fatalf("a finished run opens on the summary, not %s", u.Current())
+		t.Fatalf("the Health page's back button leads to %s, not the summary", u.Current())
 	}
 	uitest.Button(t, w.Canvas(), "Export report")
 	var buf bytes.Buffer
@@ -609,6 +610,10 @@ func TestHealthPageFromTheSummary(t *testing.T) {
 	w.Resize(fyne.NewSize(1180, 780))
 	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
 	u.WaitIdle()
+	uitest.Tap(t, w.Canvas(), "Training summary") // the window opens on the Health page: go to the summary first
+	if u.Current() != "complete" {
+		t.Fatalf("the sidebar's summary entry leads to %s", u.Current())
+	}
 	test.Tap(uitest.Button(t, w.Canvas(), "Check health"))
 	u.WaitIdle()
 	all := strings.Join(uitest.Text(w.Canvas()), " | ")
@@ -627,6 +632,60 @@ func TestHealthPageFromTheSummary(t *testing.T) {
 	}
 	if strings.Contains(all, planted) {
 		t.Fatal("the health page shows the secret access key")
+	}
+}
+
+// A finished run reopens on the Health page, which checks at once; the sidebar's Health entry
+// is active there, and the summary stays one tap away. A fresh run keeps the welcome page, and
+// its Health entry waits for module 1's user.
+func TestAFinishedRunReopensOnTheHealthPage(t *testing.T) {
+	test.NewTempApp(t)
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	s := coveredSession(t, st)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1180, 780))
+	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
+	u.WaitIdle()
+	c := w.Canvas()
+	if u.Current() != "health" || !uitest.Shows(c, "Healthy: everything matches") || !uitest.Shows(c, "OK  access key") {
+		t.Fatalf("a finished run must reopen on the checked Health page, not %s:\n%s", u.Current(), strings.Join(uitest.Text(c), " | "))
+	}
+	if b := uitest.Button(t, c, "Health"); b.Disabled() || b.Importance != widget.HighImportance {
+		t.Fatal("the sidebar's Health entry must be enabled and marked as the page on show")
+	}
+	uitest.Tap(t, c, "Back to the summary")
+	if u.Current() != "complete" || uitest.Button(t, c, "Health").Importance == widget.HighImportance {
+		t.Fatalf("the summary must stay reachable (on %s), and the Health entry inactive there", u.Current())
+	}
+	uitest.Tap(t, c, "Health")
+	u.WaitIdle()
+	if u.Current() != "health" || !uitest.Shows(c, "Healthy: everything matches") {
+		t.Fatalf("the sidebar's Health entry leads to %s", u.Current())
+	}
+}
+
+// The sidebar's Health entry waits until module 1 made the IAM user: before that there is
+// nothing to compare.
+func TestTheHealthEntryWaitsForTheUser(t *testing.T) {
+	u, w := newWindow(t)
+	c := w.Canvas()
+	if u.Current() != "welcome" || !uitest.Button(t, c, "Health").Disabled() {
+		t.Fatalf("a fresh run opens on %s, with the Health entry enabled before there is a user", u.Current())
+	}
+	uitest.Tap(t, c, "Start module 1")
+	uitest.Tap(t, c, "Run step") // creates the user
+	u.WaitIdle()
+	if u.Session().Progress().UserName == "" || uitest.Button(t, c, "Health").Disabled() {
+		t.Fatal("once the user exists the Health entry must be enabled")
+	}
+	uitest.Tap(t, c, "Health")
+	u.WaitIdle()
+	if u.Current() != "health" || !uitest.Shows(c, "OK  IAM user") {
+		t.Fatalf("the Health entry leads to %s:\n%s", u.Current(), strings.Join(uitest.Text(c), " | "))
 	}
 }
 

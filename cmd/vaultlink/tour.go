@@ -170,7 +170,22 @@ func runTour(u *ui.UI, w fyne.Window, dir string) error {
 	}
 	fyne.DoAndWait(u.ShowHealth)
 	u.WaitIdle()
-	return shot("health")
+	if err := shot("health"); err != nil {
+		return err
+	}
+	// The key rotation from the Health page: its confirmation, then the rotation (the
+	// confirmation's button) and the page with its report and the health check after it.
+	fyne.DoAndWait(u.ConfirmRotation)
+	if err := shot("health-rotate-confirm"); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() { w.Canvas().Overlays().Top().Hide() }) // closes the confirmation
+	fyne.DoAndWait(func() { u.RotateKey(wizard.RotateOptions{}) })
+	u.WaitIdle()
+	if _, underway := s.RotationUnderway(); underway {
+		return errors.New("the key rotation from the Health page did not finish")
+	}
+	return shot("health-rotated")
 }
 
 func optionText(m wizard.Module, correct bool) string {

@@ -30,10 +30,16 @@ func Walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 	}
 }
 
-// Text is all text the window renders, visible or not, one string per text object.
+// Text is all text the window renders, visible or not, one string per text object. Dialogs are
+// overlays, not content: read them with TextIn(c.Overlays().Top()).
 func Text(c fyne.Canvas) []string {
+	return TextIn(c.Content())
+}
+
+// TextIn is all text rendered under o (a dialog, say), visible or not.
+func TextIn(o fyne.CanvasObject) []string {
 	var out []string
-	Walk(c.Content(), func(o fyne.CanvasObject) {
+	Walk(o, func(o fyne.CanvasObject) {
 		switch x := o.(type) {
 		case *canvas.Text:
 			out = append(out, x.Text)
