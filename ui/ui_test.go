@@ -597,19 +597,10 @@ func TestWindowKeepsToThreeTextStyles(t *testing.T) {
 // no secret shown. A finished practice run is healthy; a drift made outside VaultLink (the
 // user's group membership removed) is named with its fix.
 func TestHealthPageFromTheSummary(t *testing.T) {
-	const planted = "PLANTED-secret-access-key-for-health-0"
-	test.NewTempApp(t)
 	ctx := context.Background()
-	st, err := stack.Build(ctx, stack.Options{Practice: true, Keyring: keyring.NewMemory(), PracticeAWS: awssim.Options{NewSecretKey: func() string { return planted }}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
+	st := rotationStack(t) // its new keys all have the planted secret
 	s := coveredSession(t, st)
-	w := test.NewTempWindow(t, nil)
-	w.Resize(fyne.NewSize(1180, 780))
-	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
-	u.WaitIdle()
+	u, w := openCovered(t, s)
 	uitest.Tap(t, w.Canvas(), "Training summary") // the window opens on the Health page: go to the summary first
 	if u.Current() != "complete" {
 		t.Fatalf("the sidebar's summary entry leads to %s", u.Current())
@@ -630,29 +621,18 @@ func TestHealthPageFromTheSummary(t *testing.T) {
 	if !uitest.Shows(w.Canvas(), "DRIFT  group membership") || !uitest.Shows(w.Canvas(), "Fix: aws iam add-user-to-group") {
 		t.Fatalf("the removed membership must be named with its fix:\n%s", all)
 	}
-	if strings.Contains(all, planted) {
-		t.Fatal("the health page shows the secret access key")
-	}
+	noPlantedSecret(t, w.Canvas())
 }
 
 // A finished run reopens on the Health page, which checks at once; the sidebar's Health entry
 // is active there, and the summary stays one tap away. A fresh run keeps the welcome page, and
 // its Health entry waits for module 1's user.
 func TestAFinishedRunReopensOnTheHealthPage(t *testing.T) {
-	test.NewTempApp(t)
-	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	s := coveredSession(t, st)
-	w := test.NewTempWindow(t, nil)
-	w.Resize(fyne.NewSize(1180, 780))
-	u := ui.New(w, s, ui.Info{Practice: true, KeyringName: "memory"})
-	u.WaitIdle()
+	s := coveredSession(t, rotationStack(t))
+	u, w := openCovered(t, s) // fails unless the window opens on the Health page
 	c := w.Canvas()
-	if u.Current() != "health" || !uitest.Shows(c, "Healthy: everything matches") || !uitest.Shows(c, "OK  access key") {
-		t.Fatalf("a finished run must reopen on the checked Health page, not %s:\n%s", u.Current(), strings.Join(uitest.Text(c), " | "))
+	if !uitest.Shows(c, "Healthy: everything matches") || !uitest.Shows(c, "OK  access key") {
+		t.Fatalf("a finished run must reopen on the checked Health page:\n%s", strings.Join(uitest.Text(c), " | "))
 	}
 	if b := uitest.Button(t, c, "Health"); b.Disabled() || b.Importance != widget.HighImportance {
 		t.Fatal("the sidebar's Health entry must be enabled and marked as the page on show")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -356,15 +357,7 @@ func TestCrashAtEveryCall(t *testing.T) {
 	if len(ops) == 0 {
 		t.Fatal("the clean run recorded no calls")
 	}
-	orphanN := 0
-	for i, op := range ops {
-		if op == "aws IAM:CreateAccessKey" {
-			orphanN = i + 1
-		}
-	}
-	if orphanN == 0 || orphanN == len(ops) || ops[orphanN] != "keyring store" {
-		t.Fatalf("want CreateAccessKey followed by the keyring write among the calls: %v", ops)
-	}
+	orphanN := orphanPoint(t, ops)
 	last := len(ops)
 	lo, hi := crashPoints(last)
 	var survived, cleaned atomic.Int64
@@ -471,6 +464,17 @@ func TestOrphanKeyNeedsConsent(t *testing.T) {
 	if c := w.awsCounts(t); c.keys != 1 {
 		t.Fatalf("without consent the orphaned key must stay: %d keys", c.keys)
 	}
+}
+
+// orphanPoint is the number of the CreateAccessKey call among a clean run's calls: killed
+// right after it, nobody holds the new key's secret (the keyring write comes next).
+func orphanPoint(t *testing.T, ops []string) int {
+	t.Helper()
+	n := slices.Index(ops, "aws IAM:CreateAccessKey") + 1
+	if n == 0 || n == len(ops) || ops[n] != "keyring store" {
+		t.Fatalf("want CreateAccessKey followed by the keyring write among the calls: %v", ops)
+	}
+	return n
 }
 
 // crashPoints is the range of calls to kill after: all of them, or for debugging the ones

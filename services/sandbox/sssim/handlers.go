@@ -187,6 +187,15 @@ func (s *Server) searchSecrets(w http.ResponseWriter, r *http.Request) {
 	s.writePage(w, r, out)
 }
 
+// names says whether an item sent by a client is for the field of that id and slug: by id
+// when it carries one, else by slug.
+func (given item) names(fieldID int, slug string) bool {
+	if given.FieldID != 0 {
+		return given.FieldID == fieldID
+	}
+	return strings.EqualFold(given.Slug, slug)
+}
+
 func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	var in secret
 	if err := decode(r, &in); err != nil {
@@ -211,7 +220,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	for _, f := range t.Fields {
 		it := item{ItemID: s.db.nextID(), FieldID: f.SecretTemplateFieldID, FieldName: f.Name, Slug: f.FieldSlugName, IsPassword: f.IsPassword, IsFile: f.IsFile, IsNotes: f.IsNotes}
 		for _, given := range in.Items {
-			if (given.FieldID != 0 && given.FieldID == f.SecretTemplateFieldID) || (given.FieldID == 0 && strings.EqualFold(given.Slug, f.FieldSlugName)) {
+			if given.names(f.SecretTemplateFieldID, f.FieldSlugName) {
 				it.ItemValue = given.ItemValue
 			}
 		}
@@ -276,7 +285,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	items := slices.Clone(sec.Items)
 	for i, it := range items {
 		for _, given := range in.Items {
-			if (given.FieldID != 0 && given.FieldID == it.FieldID) || (given.FieldID == 0 && strings.EqualFold(given.Slug, it.Slug)) {
+			if given.names(it.FieldID, it.Slug) {
 				items[i].ItemValue = given.ItemValue
 			}
 		}
