@@ -486,16 +486,17 @@ func (rt *rotation) verify(ctx context.Context, user string) error {
 // automated says whether module n's external-vault work runs on this server's API, and why
 // not when it does not.
 func (rt *rotation) automated(ctx context.Context, module int) (bool, string, error) {
-	p := rt.r.got()
-	if p.Vault.ID == 0 && !p.Connected {
-		return false, "no external vault link was set up through VaultLink", nil
-	}
 	caps, err := rt.r.serverCapabilities(ctx)
 	if err != nil {
 		return false, "", err
 	}
-	mode := caps.ModeFor(module)
-	return mode.Automated, mode.Reason, nil
+	if mode := caps.ModeFor(module); !mode.Automated {
+		return false, "this Secret Server's API cannot do it: " + mode.Reason, nil
+	}
+	if p := rt.r.got(); p.Vault.ID == 0 && !p.Connected {
+		return false, "no external vault link was set up through VaultLink", nil
+	}
+	return true, "", nil
 }
 
 func (rt *rotation) deactivateOld(ctx context.Context, user string) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vaultlink/vaultlink/services/keyring"
 	"github.com/vaultlink/vaultlink/services/sandbox/awssim"
+	"github.com/vaultlink/vaultlink/services/sandbox/sssim"
 	"github.com/vaultlink/vaultlink/services/stack"
 	"github.com/vaultlink/vaultlink/wizard"
 )
@@ -274,5 +275,37 @@ func TestKeepOldKeepsTheKeyInactiveUntilTheNextRotation(t *testing.T) {
 	w.checkRotated(t, second)
 	if keys := w.keys(t); len(keys) != 1 {
 		t.Fatalf("want one key after the kept one expired, got %d", len(keys))
+	}
+}
+
+// On a Secret Server without the external-vault API (modules 3 and 6 guided), the rotation
+// still moves the secret to the new key and deletes the old one, and says what it could not
+// check for itself: the link's connection and a sync.
+func TestRotateOnAGuidedServerSaysWhatItCouldNotCheck(t *testing.T) {
+	st, err := stack.Build(context.Background(), stack.Options{Practice: true, Keyring: keyring.NewMemory(), KeyWait: 10 * time.Second,
+		PracticeSS: sssim.Options{NoExternalVaultAPI: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	w := &rotationWorld{st: st, store: wizard.Store{Path: t.TempDir() + "/state.json"}}
+	w.s = session(t, st, w.store, wizard.Unattended)
+	if err := w.s.SetSetting("confirm_manual", "yes"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Modules 1 to 5 done; module 6's guided push would need the console, and stops apply
+	// there (not needed here).
+	if err := w.s.RunAll(ctx, func(string) {}); err == nil || !strings.Contains(err.Error(), "module 6") {
+		t.Fatalf("want apply to stop at module 6's guided push, got %v", err)
+	}
+	old := w.s.Progress().AccessKeyID
+	rep, err := w.s.RotateKey(ctx, wizard.RotateOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.checkRotated(t, old)
+	if len(rep.Notes) != 2 || !strings.Contains(rep.Notes[0], "connection with the new key was not checked (this Secret Server's API cannot do it") || !strings.Contains(rep.Notes[1], "No sync was run") {
+		t.Fatalf("want the two unchecked stages named: %q", rep.Notes)
 	}
 }
