@@ -193,11 +193,11 @@ func checkKey(ctx context.Context, svc Services, st *State, now time.Time, add a
 	}
 	unknown := 0
 	for _, o := range keys {
+		kept := slices.IndexFunc(st.KeptKeys, func(x KeptKey) bool { return x.ID == o.ID })
 		switch {
 		case o.ID == p.AccessKeyID:
-		case keptKey(st.KeptKeys, o.ID):
-			i := slices.IndexFunc(st.KeptKeys, func(x KeptKey) bool { return x.ID == o.ID })
-			detail += fmt.Sprintf("; the old key %s is kept (%s) until %s", MaskKeyID(o.ID), o.Status, st.KeptKeys[i].Until.UTC().Format("2006-01-02"))
+		case kept >= 0:
+			detail += fmt.Sprintf("; the old key %s is kept (%s) until %s", MaskKeyID(o.ID), o.Status, st.KeptKeys[kept].Until.UTC().Format("2006-01-02"))
 		case st.Rotation != nil && (o.ID == st.Rotation.OldKeyID || o.ID == st.Rotation.NewKeyID):
 			detail += fmt.Sprintf("; key %s belongs to the rotation under way", MaskKeyID(o.ID))
 		default:

@@ -343,30 +343,26 @@ func (rt *rotation) newKey(ctx context.Context, user string, keys []KeyMeta) err
 		i := slices.IndexFunc(keys, func(k KeyMeta) bool { return k.ID != rt.rot.OldKeyID })
 		return &TooManyKeysError{User: user, Current: rt.rot.OldKeyID, Other: keys[i]}
 	}
-	key, err := createKeyIntoKeyring(ctx, r, user, keys, func(id string) error {
-		return r.recordKey(user, id, true, func(st *State) {
-			if st.Rotation != nil {
-				st.Rotation.NewKeyID, st.Rotation.Stage = id, RotationKeyStored
-			}
-		})
-	})
+	key, err := createKeyIntoKeyring(ctx, r, user, keys, func(id string) error { return rt.keyStored(user, id) })
 	if err != nil {
 		return err
-	}
-	if cur, ok := r.s.RotationUnderway(); ok {
-		rt.rot = &cur
 	}
 	rt.done(fmt.Sprintf("Created the new access key %s; its secret went straight into %s (never shown)", MaskKeyID(key.ID), kr.Name()))
 	return nil
 }
 
-// keyStored records a found new key as the rotation's.
+// keyStored records id as the rotation's new key, its secret in the keyring (with the key's
+// journal entries, in one save).
 func (rt *rotation) keyStored(user, id string) error {
-	return rt.r.recordKey(user, id, true, func(st *State) {
-		st.Rotation.NewKeyID, st.Rotation.Stage = id, RotationKeyStored
-		c := *st.Rotation
-		rt.rot = &c
+	err := rt.r.recordKey(user, id, true, func(st *State) {
+		if st.Rotation != nil {
+			st.Rotation.NewKeyID, st.Rotation.Stage = id, RotationKeyStored
+		}
 	})
+	if cur, ok := rt.r.s.RotationUnderway(); ok {
+		rt.rot = &cur
+	}
+	return err
 }
 
 // replaceOrphans deletes keys nobody holds the secret of, with the admin's consent.

@@ -418,18 +418,7 @@ func TestCrashAtEveryCall(t *testing.T) {
 		"cleanup straight after a kill at a create (no rerun): %d points left nothing\n"+
 		"%d moto workers; %s in all\n",
 		survived.Load(), hi-lo+1, lo, hi, last, orphanN, cleaned.Load(), workers, time.Since(start).Round(time.Second))
-	t.Log(summary)
-	if dir := os.Getenv("VAULTLINK_REPORT_DIR"); dir != "" && !t.Failed() {
-		os.MkdirAll(dir, 0o755)
-		var b strings.Builder
-		b.WriteString(summary + "\ncalls of a full run:\n")
-		for i, op := range ops {
-			fmt.Fprintf(&b, "  %2d %s\n", i+1, op)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "crash-points.txt"), []byte(b.String()), 0o644); err != nil {
-			t.Error(err)
-		}
-	}
+	crashReport(t, "crash-points.txt", summary, "calls of a full run", ops)
 }
 
 // TestOrphanKeyNeedsConsent: after a crash right after CreateAccessKey, a plan without
@@ -463,6 +452,26 @@ func TestOrphanKeyNeedsConsent(t *testing.T) {
 	}
 	if c := w.awsCounts(t); c.keys != 1 {
 		t.Fatalf("without consent the orphaned key must stay: %d keys", c.keys)
+	}
+}
+
+// crashReport logs a crash test's summary and, for make test's closing table, writes it with
+// the numbered calls to file in VAULTLINK_REPORT_DIR (when the test passed).
+func crashReport(t *testing.T, file, summary, heading string, ops []string) {
+	t.Helper()
+	t.Log(summary)
+	dir := os.Getenv("VAULTLINK_REPORT_DIR")
+	if dir == "" || t.Failed() {
+		return
+	}
+	os.MkdirAll(dir, 0o755)
+	var b strings.Builder
+	b.WriteString(summary + "\n" + heading + ":\n")
+	for i, op := range ops {
+		fmt.Fprintf(&b, "  %2d %s\n", i+1, op)
+	}
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(b.String()), 0o644); err != nil {
+		t.Error(err)
 	}
 }
 

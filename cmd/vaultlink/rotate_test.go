@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -199,16 +198,5 @@ func TestRotateKeyCrashAtEveryCall(t *testing.T) {
 		"crash points survived: %d of %d (calls %d-%d of %d; the orphan-key point is call %d, CreateAccessKey, before the keyring write)\n"+
 		"each: kill, rerun, exactly one active key (the keyring's, in Secret Server), the old key gone, a sync works, status healthy\n%s in all\n",
 		survived.Load(), hi-lo+1, lo, hi, len(ops), orphanN, time.Since(start).Round(time.Second))
-	t.Log(summary)
-	if dir := os.Getenv("VAULTLINK_REPORT_DIR"); dir != "" && !t.Failed() {
-		os.MkdirAll(dir, 0o755)
-		var b strings.Builder
-		b.WriteString(summary + "\ncalls of a rotation:\n")
-		for i, op := range ops {
-			fmt.Fprintf(&b, "  %2d %s\n", i+1, op)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "rotate-crash-points.txt"), []byte(b.String()), 0o644); err != nil {
-			t.Error(err)
-		}
-	}
+	crashReport(t, "rotate-crash-points.txt", summary, "calls of a rotation", ops)
 }
