@@ -40,10 +40,13 @@ func (s *Server) awsFor(credentialSecretID int, region string) (aws.Config, erro
 	if keyID == "" || secretKey == "" {
 		return aws.Config{}, fmt.Errorf("credential secret %q is not an Amazon IAM Key secret with an access key and a secret key", sec.Name)
 	}
-	// One attempt, so a denial is reported at once as Secret Server would; and no kept-alive
-	// connections, because a pooled one the AWS side has closed meanwhile (moto closes idle
-	// ones) would fail that single attempt with "use of closed network connection".
-	cfg := aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider(keyID, secretKey, ""), RetryMaxAttempts: 1,
+	// Up to three attempts, as AWS SDKs (and so Secret Server) make by default: only throttling,
+	// 5xx and broken connections are retried (moto under load resets one now and then, which
+	// the SDK reads as "use of closed network connection"), so a denial or a bad key is still
+	// reported at once; writes carry the SDK's idempotency token. No kept-alive connections,
+	// because a pooled one the AWS side has closed meanwhile (moto closes idle ones) would spend
+	// an attempt.
+	cfg := aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider(keyID, secretKey, ""), RetryMaxAttempts: 3,
 		HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
 	if s.opts.AWSEndpoint != "" {
 		cfg.BaseEndpoint = aws.String(s.opts.AWSEndpoint)
